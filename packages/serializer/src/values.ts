@@ -1,0 +1,81 @@
+/**
+ * The parts of Python's value model that JavaScript has no native type for.
+ * They let a value survive a round trip through Python unchanged.
+ */
+
+const tupleSymbol = Symbol.for('@execnet/tuple');
+const frozenSetSymbol = Symbol.for('@execnet/frozenset');
+
+/**
+ * A Python `tuple`: an array that serializes as a tuple, not a list.
+ * Create one with {@link tuple} or `Tuple.from(iterable)`.
+ * @example
+ * dumps(tuple(1, 'a'))   // a Python (1, 'a')
+ */
+export class Tuple<T = unknown> extends Array<T> {
+  readonly [tupleSymbol] = true;
+
+  /** Build a tuple from any iterable. */
+  static override from<U>(items: Iterable<U> | ArrayLike<U>): Tuple<U> {
+    const source = Array.from(items);
+    const t = new Tuple<U>();
+    for (let i = 0; i < source.length; i++) t.push(source[i] as U);
+    return t;
+  }
+
+  // Derived arrays (map, filter, slice) are plain arrays: a tuple is a value, not a container kind.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+/** Make a {@link Tuple} of the given items. */
+export function tuple<T>(...items: T[]): Tuple<T> {
+  const t = new Tuple<T>();
+  for (let i = 0; i < items.length; i++) t.push(items[i] as T);
+  return t;
+}
+
+/** True for a {@link Tuple} from any copy of this package. */
+export function isTuple(value: unknown): value is Tuple {
+  return Array.isArray(value) && (value as unknown as Record<symbol, unknown>)[tupleSymbol] === true;
+}
+
+/**
+ * A Python `frozenset`: a `Set` that serializes as a frozenset. It is not frozen in
+ * JavaScript; the class only records the Python type.
+ */
+export class FrozenSet<T = unknown> extends Set<T> {
+  readonly [frozenSetSymbol] = true;
+}
+
+/** True for a {@link FrozenSet} from any copy of this package. */
+export function isFrozenSet(value: unknown): value is FrozenSet {
+  return value instanceof Set && (value as unknown as Record<symbol, unknown>)[frozenSetSymbol] === true;
+}
+
+/** A Python `complex` number. */
+export class Complex {
+  constructor(
+    /** Real part. */
+    readonly re: number,
+    /** Imaginary part. */
+    readonly im: number,
+  ) {}
+
+  toString(): string {
+    return `(${this.re}${this.im < 0 || Object.is(this.im, -0) ? '-' : '+'}${Math.abs(this.im)}j)`;
+  }
+}
+
+/**
+ * Forces a number to be sent as a Python `float` even when it is integral
+ * (`new Float(3)` arrives as `3.0`, a plain `3` as the int `3`). Loading gives back a plain number.
+ */
+export class Float {
+  constructor(readonly value: number) {}
+
+  valueOf(): number {
+    return this.value;
+  }
+}
