@@ -7,6 +7,8 @@ export interface ChannelRefs {
   idOf(value: object): number | undefined;
   /** Returns the channel for an id received from the peer. */
   fromId(id: number): unknown;
+  /** The class of channel objects, so codecs that dispatch on classes (msgpack) can spot them. */
+  readonly channelClass?: abstract new (...args: never[]) => object;
 }
 
 /**

@@ -13,7 +13,6 @@ const frozenSetSymbol = Symbol.for('@execnet/frozenset');
  * dumps(tuple(1, 'a'))   // a Python (1, 'a')
  */
 export class Tuple<T = unknown> extends Array<T> {
-  readonly [tupleSymbol] = true;
 
   /** Build a tuple from any iterable. */
   static override from<U>(items: Iterable<U> | ArrayLike<U>): Tuple<U> {
@@ -28,6 +27,8 @@ export class Tuple<T = unknown> extends Array<T> {
     return Array;
   }
 }
+// The brand lives on the prototype, so instances carry no extra own property.
+Object.defineProperty(Tuple.prototype, tupleSymbol, { value: true });
 
 /** Make a {@link Tuple} of the given items. */
 export function tuple<T>(...items: T[]): Tuple<T> {
@@ -45,9 +46,8 @@ export function isTuple(value: unknown): value is Tuple {
  * A Python `frozenset`: a `Set` that serializes as a frozenset. It is not frozen in
  * JavaScript; the class only records the Python type.
  */
-export class FrozenSet<T = unknown> extends Set<T> {
-  readonly [frozenSetSymbol] = true;
-}
+export class FrozenSet<T = unknown> extends Set<T> {}
+Object.defineProperty(FrozenSet.prototype, frozenSetSymbol, { value: true });
 
 /** True for a {@link FrozenSet} from any copy of this package. */
 export function isFrozenSet(value: unknown): value is FrozenSet {
