@@ -4,7 +4,8 @@ import type { Options } from 'tsup';
 export const baseConfig: Options = {
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  // The workspace tsconfigs are composite (for tsc -b); tsup's declaration build must not be.
+  dts: { compilerOptions: { composite: false, incremental: false } },
   clean: true,
   target: 'node18',
   platform: 'node',
