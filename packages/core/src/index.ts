@@ -1,1 +1,66 @@
-export {};
+/**
+ * @packageDocumentation
+ * The core of execnet for TypeScript: gateways to worker processes, channels multiplexed
+ * over one byte stream, remote execution, groups, and the transport registry. Wire-compatible
+ * with Python execnet.
+ *
+ * @example
+ * ```ts
+ * import { makeGateway, registerTransport } from '@execnet/core'
+ * import { popenTransport } from '@execnet/transport-popen'
+ * registerTransport(popenTransport())
+ * const gw = await makeGateway('popen')
+ * const ch = gw.remoteExec('channel.send(await channel.receive() * 2)')
+ * await ch.send(21)
+ * console.log(await ch.receive()) // 42
+ * await gw.terminate()
+ * ```
+ */
+export { Channel } from './channel.js';
+export type { CallbackOptions, ReceiveOptions } from './channel.js';
+export { Gateway } from './gateway.js';
+export type { OutputHandler, RemoteInfo, RemoteStatus, TerminateOptions } from './gateway.js';
+export { Group, defaultGroup, makeGateway } from './group.js';
+export type { GroupOptions } from './group.js';
+export type { MakeGatewayOptions } from './make-gateway.js';
+export type { RemoteCode } from './remote-exec.js';
+export { registerTransport, getTransport, isTransport, transportSymbol } from './registry.js';
+export type { Connection, ExitStatus, OpenContext, Transport } from './registry.js';
+export type { WorkerCommand } from './worker-command.js';
+export { XSpec, isXSpec } from './xspec.js';
+export type { RuntimeKind, RuntimeSpec, XSpecValue } from './xspec.js';
+export type { WaitOptions } from './wait.js';
+export {
+  ExecnetError,
+  isExecnetError,
+  ExecnetErrorCode,
+  RemoteError,
+  TimeoutError,
+  EOFError,
+  ChannelClosedError,
+  GatewayClosedError,
+  HostNotFound,
+  AuthenticationError,
+  HostKeyError,
+  SpecError,
+  ProtocolError,
+  BootstrapError,
+} from './errors.js';
+export { MessageCode, HEADER_SIZE, MAX_PAYLOAD } from './protocol.js';
+export { Message, encodeFrame, encodeHeader } from './message.js';
+export { FrameParser } from './frame-parser.js';
+export { splitShellWords } from './shell-words.js';
+export { createLog } from './debug.js';
+export {
+  dumps,
+  loads,
+  Tuple,
+  tuple,
+  FrozenSet,
+  Complex,
+  Float,
+  DataFormatError,
+  DumpError,
+  LoadError,
+  isDataFormatError,
+} from '@execnet/serializer';

@@ -1,0 +1,279 @@
+import type { Codec, StringOptions } from '@execnet/serializer';
+import { Channel } from './channel.js';
+import type { ChannelHost } from './channel-host.js';
+import { createLog } from './debug.js';
+import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
+import { FrameParser } from './frame-parser.js';
+import { encodeFrame, encodeHeader, Message } from './message.js';
+import { CHANNEL_ID_STEP, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
+
+const log = createLog('core:gateway');
+const resolved = Promise.resolve();
+/** Above this many queued bytes the connection stops being read (unless a receive is waiting). */
+const QUEUE_HIGH_WATER = 4 * 1024 * 1024;
+const QUEUE_LOW_WATER = 1024 * 1024;
+/** Payloads at least this big are written apart from their header instead of copied into a frame. */
+const SEPARATE_PAYLOAD = 64 * 1024;
+
+/** The byte stream under a gateway, as the message layer sees it. */
+export interface FrameSink {
+  /** Writes bytes; false means "wait for drain before writing more". */
+  write(chunk: Uint8Array): boolean;
+  /** Calls `callback` once when writing may go on. */
+  onceDrain(callback: () => void): void;
+  /** Stops or restarts reading (flow control of receive queues). */
+  pause(): void;
+  resume(): void;
+}
+
+/** Channels default to execnet's channel string options: Python 2 `str` loads as text. */
+const CHANNEL_STRCONFIG: StringOptions = { py2strAsPy3str: true, py3strAsPy2str: false };
+
+/**
+ * The message layer shared by both ends of a gateway: channel table, dispatch of incoming
+ * frames, writing with backpressure and receive-side flow control.
+ * execnet's BaseGateway + ChannelFactory, without the threads.
+ */
+export abstract class BaseGateway {
+  /** Gateway id (`gw0`, or the spec's `id`; the worker's is `<id>-worker`). */
+  id: string;
+  protected readonly codec: Codec;
+  protected readonly channels = new Map<number, Channel>();
+  protected sink: FrameSink | undefined;
+  protected strconfig: StringOptions = CHANNEL_STRCONFIG;
+  /** Set once the connection ended; every channel op after that fails with it. */
+  protected connectionError: Error | undefined;
+  protected terminating = false;
+  private nextChannelId: number;
+  private readonly parser: FrameParser;
+  private draining: Promise<void> | undefined;
+  private queuedBytes = 0;
+  private waitingReceivers = 0;
+  private paused = false;
+  private readonly refs;
+  protected readonly host: ChannelHost;
+
+  constructor(id: string, codec: Codec, isWorker: boolean) {
+    this.id = id;
+    this.codec = codec;
+    this.nextChannelId = isWorker ? WORKER_FIRST_CHANNEL_ID : MASTER_FIRST_CHANNEL_ID;
+    this.parser = new FrameParser((message) => this.dispatch(message));
+    this.refs = {
+      idOf: (value: object) => (value instanceof Channel && value.host === this.host ? value.id : undefined),
+      fromId: (channelId: number) => this.channelFor(channelId),
+      channelClass: Channel,
+    };
+    this.host = this.makeHost();
+  }
+
+  /** True while messages can still be sent. */
+  get isOpen(): boolean {
+    return this.connectionError === undefined && !this.terminating && this.sink !== undefined;
+  }
+
+  /**
+   * Makes a channel without telling the peer; it learns of it when the channel is sent
+   * inside a value.
+   * @throws {GatewayClosedError} the connection is gone
+   * @see execnet Gateway.newchannel
+   */
+  newChannel(): Channel {
+    if (this.connectionError) throw this.connectionError;
+    const id = this.nextChannelId;
+    this.nextChannelId += CHANNEL_ID_STEP;
+    return this.channelFor(id);
+  }
+
+  /** Feeds bytes read from the connection. A corrupt stream ends the gateway with a clear error. */
+  protected receiveBytes(chunk: Uint8Array): void {
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      this.connectionLost(error as Error);
+    }
+  }
+
+  /** Writes one frame; resolves when the connection can take more. */
+  protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
+    const sink = this.sink;
+    if (!sink || this.connectionError) throw this.connectionError ?? new GatewayClosedError({ gatewayId: this.id, exitCode: null, signal: null, reason: 'not connected' });
+    log(this.id, 'sent', new Message(code, channelId, payload).toString());
+    let ok: boolean;
+    if (payload.byteLength >= SEPARATE_PAYLOAD) {
+      sink.write(encodeHeader(code, channelId, payload.byteLength));
+      ok = sink.write(payload);
+    } else {
+      ok = sink.write(encodeFrame(code, channelId, payload));
+    }
+    if (ok && !this.draining) return resolved;
+    this.draining ??= new Promise<void>((resolve) => {
+      sink.onceDrain(() => {
+        this.draining = undefined;
+        resolve();
+      });
+    });
+    return this.draining;
+  }
+
+  /** Returns the channel for an id, making it if needed (ids received inside values). */
+  protected channelFor(id: number): Channel {
+    let channel = this.channels.get(id);
+    if (!channel) {
+      channel = new Channel(this.host, id, this.strconfig);
+      this.channels.set(id, channel);
+    }
+    return channel;
+  }
+
+  /** Decodes a payload with this gateway's codec and channel table. */
+  protected decode(payload: Uint8Array, strconfig: StringOptions): unknown {
+    return this.codec.decode(payload, { ...strconfig, channels: this.refs, copyBytes: false });
+  }
+
+  /** Number of channels that are still open. */
+  get numChannels(): number {
+    return this.channels.size;
+  }
+
+  /** Handles a message; the worker adds STATUS, GATEWAY_TERMINATE and CHANNEL_EXEC. */
+  protected dispatch(message: Message): void {
+    log(this.id, 'received', message.toString());
+    const { code, channelId, payload } = message;
+    switch (code) {
+      case MessageCode.CHANNEL_DATA: {
+        const channel = this.channels.get(channelId);
+        if (!channel) {
+          log(this.id, `dropped data for unknown channel ${channelId}`);
+          return;
+        }
+        let item: unknown;
+        try {
+          item = this.decode(payload, channel.strconfig);
+        } catch (error) {
+          // A bad item ends its channel only, not the whole gateway (execnet defect: it did).
+          channel.endReceive(undefined, error as Error, false);
+          channel.closeNow(error as Error);
+          return;
+        }
+        channel.deliver(item, payload.byteLength);
+        return;
+      }
+      case MessageCode.CHANNEL_CLOSE:
+        this.channels.get(channelId)?.endReceive(undefined, undefined, true);
+        return;
+      case MessageCode.CHANNEL_CLOSE_ERROR: {
+        const channel = this.channels.get(channelId);
+        let text: string;
+        try {
+          text = String(this.decode(payload, this.strconfig));
+        } catch (error) {
+          text = `undecodable remote error: ${(error as Error).message}`;
+        }
+        if (channel) channel.endReceive(new RemoteError(text), undefined, true);
+        else log(this.id, `remote error on unknown channel ${channelId}: ${text}`);
+        return;
+      }
+      case MessageCode.CHANNEL_LAST_MESSAGE:
+        this.channels.get(channelId)?.endReceive(undefined, undefined, false);
+        return;
+      case MessageCode.RECONFIGURE: {
+        const [py2strAsPy3str, py3strAsPy2str] = this.decode(payload, this.strconfig) as [boolean, boolean];
+        const config = { py2strAsPy3str: Boolean(py2strAsPy3str), py3strAsPy2str: Boolean(py3strAsPy2str) };
+        if (channelId === 0) this.strconfig = config;
+        else this.channelFor(channelId).strconfig = config;
+        return;
+      }
+      default:
+        this.handleOther(message);
+    }
+  }
+
+  /** Number of things waiting for the peer; the master keeps its process alive while above 0. */
+  protected holds = 0;
+
+  /** Counts a waiter in or out; see {@link holdsChanged}. */
+  protected hold(delta: number): void {
+    const before = this.holds;
+    this.holds += delta;
+    if ((before === 0) !== (this.holds === 0)) this.holdsChanged(this.holds > 0);
+  }
+
+  /** Called when the gateway starts or stops having waiters. */
+  protected holdsChanged(_busy: boolean): void {}
+
+  /** Messages only one side understands. */
+  protected abstract handleOther(message: Message): void;
+
+  /** The public object channels report as their `gateway`. */
+  protected abstract get publicGateway(): unknown;
+
+  /**
+   * The connection ended (`error` says why). Every channel still receiving ends with that
+   * error, so pending receives reject instead of hanging.
+   */
+  protected connectionLost(error: Error): void {
+    if (this.connectionError) return;
+    this.connectionError = error;
+    log(this.id, 'connection ended:', error.message);
+    for (const channel of [...this.channels.values()]) channel.endReceive(undefined, error, false);
+    this.channels.clear();
+    this.resumeIfPaused();
+  }
+
+  private makeHost(): ChannelHost {
+    const self = this;
+    return {
+      get gateway() {
+        return self.publicGateway;
+      },
+      get isOpen() {
+        return self.isOpen;
+      },
+      encode: (value) => this.codec.encode(value, { channels: this.refs }),
+      sendMessage: (code, channelId, payload) => this.writeMessage(code, channelId, payload),
+      channelClosed: (channel) => {
+        if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+      },
+      queued: (bytes) => {
+        this.queuedBytes += bytes;
+        this.updateFlow();
+      },
+      dequeued: (bytes) => {
+        this.queuedBytes -= bytes;
+        this.updateFlow();
+      },
+      receiverWaiting: (delta) => {
+        this.waitingReceivers += delta;
+        this.updateFlow();
+        this.hold(delta);
+      },
+      hold: (delta) => this.hold(delta),
+    };
+  }
+
+  /**
+   * Stops reading while receive queues hold more than the high-water mark, so a fast sender
+   * is slowed down instead of filling memory. Reading goes on while any receive() waits, so
+   * waiting on one channel never deadlocks behind another channel's full queue.
+   */
+  private updateFlow(): void {
+    if (!this.sink) return;
+    if (!this.paused && this.queuedBytes > QUEUE_HIGH_WATER && this.waitingReceivers === 0 && !this.connectionError) {
+      this.paused = true;
+      this.sink.pause();
+    } else if (this.paused && (this.queuedBytes < QUEUE_LOW_WATER || this.waitingReceivers > 0)) {
+      this.resumeIfPaused();
+    }
+  }
+
+  private resumeIfPaused(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.sink?.resume();
+  }
+}
+
+/** Error for an operation on a gateway that is no longer usable. */
+export function gatewayGone(id: string, reason: string): ExecnetError {
+  return new GatewayClosedError({ gatewayId: id, exitCode: null, signal: null, reason });
+}

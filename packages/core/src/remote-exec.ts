@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Tuple, tuple } from '@execnet/serializer';
+
+/** Remote code: a function body (string), a function, or the URL of an ES module. */
+export type RemoteCode = string | ((channel: never, kwargs: never) => unknown) | URL;
+
+/**
+ * Builds execnet's CHANNEL_EXEC 4-tuple `(source, fileName, callName, kwargs)` for a
+ * JavaScript worker (see `worker/exec-payload.ts` for how the worker reads it).
+ */
+export function execPayload(code: RemoteCode, kwargs: Record<string, unknown> | undefined): Tuple {
+  const args = kwargs ?? {};
+  if (typeof code === 'string') return tuple<unknown>(dedent(code), null, null, args);
+  if (typeof code === 'function') {
+    const source = Function.prototype.toString.call(code);
+    if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) throw new TypeError('cannot send a native or bound function to a worker');
+    if (/^\s*class[\s{]/.test(source)) throw new TypeError('remoteExec expects a function, not a class');
+    return tuple<unknown>(functionExpression(source), null, code.name || 'anonymous', args);
+  }
+  if (code instanceof URL) {
+    if (code.protocol !== 'file:') throw new TypeError(`remoteExec supports file: module URLs, not ${code.protocol}`);
+    return tuple<unknown>(readFileSync(fileURLToPath(code), 'utf8'), code.href, 'default', args);
+  }
+  throw new TypeError('remoteExec expects a source string, a function or a module URL');
+}
+
+/** Function source as an expression: methods written as `name(ch) {}` get a `function` keyword. */
+function functionExpression(source: string): string {
+  const isArrow = /^(async\s*)?(\([^)]*\)|[\w$]+)\s*=>/.test(source);
+  const isFunction = /^(async\s+)?function\b/.test(source);
+  if (isArrow || isFunction) return source;
+  const isAsync = /^async\s/.test(source);
+  return `${isAsync ? 'async ' : ''}function ${source.replace(/^async\s+/, '')}`;
+}
+
+/** Strips the common indentation, so indented template literals work (execnet dedents too). */
+export function dedent(source: string): string {
+  // Blank first lines are kept, so remote line numbers match the caller's string.
+  const lines = source.split('\n');
+  let indent = Infinity;
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    indent = Math.min(indent, line.length - line.trimStart().length);
+  }
+  if (indent === Infinity || indent === 0) return lines.join('\n');
+  return lines.map((line) => line.slice(Math.min(indent, line.length - line.trimStart().length))).join('\n');
+}

@@ -1,0 +1,44 @@
+import type { ExecRequest } from './exec-payload.js';
+
+/** What remote code is compiled into: called with the channel and the keyword arguments. */
+export type RemoteFunction = (channel: unknown, kwargs: Record<string, unknown>) => unknown;
+
+const identifier = /^[A-Za-z_$][\w$]*$/;
+const reserved = new Set(
+  ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'yield let static implements interface package private protected public await arguments eval channel kwargs require')
+    .split(' '),
+);
+let counter = 0;
+
+/**
+ * Compiles remote code. Indirect eval (not `vm`) keeps dynamic `import()` working; the
+ * `sourceURL` comment names the code in stack traces, and line 1 of the user's source is
+ * line 1 there, so remote stacks point into the user's code.
+ */
+export async function compileRemote(request: ExecRequest, localRequire: unknown): Promise<RemoteFunction> {
+  const { source, fileName, callName } = request;
+  if (callName === null) {
+    const names = Object.keys(request.kwargs).filter((k) => identifier.test(k) && !reserved.has(k));
+    const url = fileName ?? `remote-exec-${++counter}.js`;
+    const params = ['channel', 'kwargs', 'require', ...names].join(', ');
+    const fn = indirectEval(`(async function remoteExec(${params}) {${source}\n})\n//# sourceURL=${url}`) as (
+      ...args: unknown[]
+    ) => unknown;
+    return (channel, kwargs) => fn(channel, kwargs, localRequire, ...names.map((n) => kwargs[n]));
+  }
+  if (fileName === null) {
+    const fn = indirectEval(`(${source}\n)\n//# sourceURL=${callName || 'anonymous'}.remote.js`);
+    if (typeof fn !== 'function') throw new TypeError(`remote function source did not evaluate to a function`);
+    return fn as RemoteFunction;
+  }
+  const code = `${source}\n//# sourceURL=${fileName}`;
+  const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<string, unknown>;
+  const fn = mod[callName];
+  if (typeof fn !== 'function') throw new TypeError(`module ${fileName} has no function export '${callName}'`);
+  return fn as RemoteFunction;
+}
+
+// Indirect eval runs in the global scope: remote code sees globals, not this module's locals.
+const indirectEval: (code: string) => unknown = eval;

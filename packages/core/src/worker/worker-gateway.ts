@@ -1,0 +1,133 @@
+import type { Codec } from '@execnet/serializer';
+import { BaseGateway, type FrameSink } from '../base-gateway.js';
+import { errorText, type Channel } from '../channel.js';
+import { createLog } from '../debug.js';
+import { EOFError } from '../errors.js';
+import type { Message } from '../message.js';
+import { MessageCode } from '../protocol.js';
+import { compileRemote } from './compile.js';
+import { parseExecPayload } from './exec-payload.js';
+
+const log = createLog('worker');
+
+/** How remote code is scheduled in a JavaScript worker. */
+export type JsExecModel = 'eventloop' | 'main_thread_only';
+
+/**
+ * The worker's end of a gateway: runs CHANNEL_EXEC requests, answers STATUS, and ends on
+ * GATEWAY_TERMINATE or when the master's stream ends.
+ */
+export class WorkerGateway extends BaseGateway {
+  private numExecuting = 0;
+  private serial: Promise<void> = Promise.resolve();
+  private readonly idleWaiters: Array<() => void> = [];
+  private onTerminate: (() => void) | undefined;
+
+  constructor(
+    id: string,
+    codec: Codec,
+    private readonly execModel: JsExecModel,
+    private readonly localRequire: unknown,
+  ) {
+    super(id, codec, true);
+  }
+
+  /** Starts serving over `sink`; `onTerminate` runs once when the master is done with us. */
+  attach(sink: FrameSink, onTerminate: () => void): void {
+    this.sink = sink;
+    this.onTerminate = onTerminate;
+  }
+
+  /** Bytes from the master. */
+  feed(chunk: Uint8Array): void {
+    this.receiveBytes(chunk);
+  }
+
+  /** The master's stream ended: like GATEWAY_TERMINATE, but channels learn the connection is gone. */
+  inputEnded(): void {
+    this.connectionLost(new EOFError('the master closed the connection'));
+    this.terminate();
+  }
+
+  /** Resolves when no remote code runs, or after `ms`, whichever is first. */
+  waitIdle(ms: number): Promise<void> {
+    if (this.numExecuting === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  protected override get publicGateway(): unknown {
+    return this;
+  }
+
+  protected override handleOther(message: Message): void {
+    switch (message.code) {
+      case MessageCode.CHANNEL_EXEC:
+        this.startExec(message.channelId, message.payload);
+        return;
+      case MessageCode.STATUS: {
+        const status = { numchannels: this.numChannels, numexecuting: this.numExecuting, execmodel: this.execModel };
+        void this.writeMessage(MessageCode.CHANNEL_DATA, message.channelId, this.codec.encode(status));
+        void this.writeMessage(MessageCode.CHANNEL_CLOSE, message.channelId, new Uint8Array(0));
+        return;
+      }
+      case MessageCode.GATEWAY_TERMINATE:
+        this.terminate();
+        return;
+      default:
+        log(this.id, `ignored ${message.toString()}`);
+    }
+  }
+
+  private terminate(): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    const done = this.onTerminate;
+    this.onTerminate = undefined;
+    done?.();
+  }
+
+  private startExec(channelId: number, payload: Uint8Array): void {
+    const channel = this.channelFor(channelId);
+    let run: () => Promise<void>;
+    try {
+      const request = parseExecPayload(this.decode(payload, this.strconfig));
+      run = () => this.execute(channel, request);
+    } catch (error) {
+      channel.closeNow(error as Error);
+      return;
+    }
+    this.numExecuting++;
+    if (this.execModel === 'main_thread_only') {
+      // One at a time, in order; a failed exec does not poison the next (execnet defect #2).
+      this.serial = this.serial.then(run, run);
+    } else {
+      void run();
+    }
+  }
+
+  private async execute(channel: Channel, request: ReturnType<typeof parseExecPayload>): Promise<void> {
+    log(this.id, `execution starts[${channel.id}]`);
+    channel.executing = true;
+    try {
+      const fn = await compileRemote(request, this.localRequire);
+      await fn(channel, request.kwargs);
+      channel.executing = false;
+      channel.closeNow();
+    } catch (error) {
+      channel.executing = false;
+      // Like execnet: an EOFError from receive() means the master went away; not an error.
+      if (error instanceof EOFError) channel.closeNow();
+      else channel.closeNow(error instanceof Error ? error : errorText(String(error)));
+    } finally {
+      log(this.id, `execution finished[${channel.id}]`);
+      this.numExecuting--;
+      if (this.numExecuting === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+}
