@@ -5,9 +5,8 @@ import type { WorkerConfig } from './worker/main.js';
 
 let bundle: Promise<string> | undefined;
 
-/** This module's folder, in the ESM and CJS builds and in source mode alike. */
+/** This module's folder (the CJS build gets `import.meta.url` from tsup's shims). */
 function hereDir(): string {
-  if (typeof __dirname === 'string') return __dirname;
   return dirname(fileURLToPath(import.meta.url));
 }
 
