@@ -65,6 +65,8 @@ export class Gateway extends BaseGateway {
   private readonly exitPromise: Promise<ExitStatus>;
   private info: RemoteInfo | undefined;
   private exited = false;
+  /** @internal Set by the owning group: moves the gateway to its "exiting" list. */
+  onExit: ((gateway: Gateway) => void) | undefined;
 
   /** @internal Made by makeGateway after the transport opened the connection. */
   constructor(id: string, spec: XSpec, codec: Codec, connection: Connection, onOutput: OutputHandler | undefined, remoteKind: 'js' | 'python') {
@@ -159,6 +161,7 @@ export class Gateway extends BaseGateway {
   exit(): void {
     if (this.exited) return;
     this.exited = true;
+    this.onExit?.(this);
     if (this.isOpen) {
       try {
         void this.writeMessage(MessageCode.GATEWAY_TERMINATE, 0, new Uint8Array(0));

@@ -1,18 +1,25 @@
 import { createLog } from './debug.js';
-import { SpecError } from './errors.js';
+import { ExecnetError, SpecError } from './errors.js';
 import type { Gateway, TerminateOptions } from './gateway.js';
 import { openGateway, type MakeGatewayOptions } from './make-gateway.js';
+import { MultiChannel } from './multi-channel.js';
+import type { RemoteCode } from './remote-exec.js';
+import { installExitHooks, liveGroups } from './exit-hooks.js';
 import { XSpec } from './xspec.js';
 
 const log = createLog('core:group');
 const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
-const liveGroups = new Set<Group>();
-let exitHookInstalled = false;
 
 /** Options of a {@link Group}. */
 export interface GroupOptions {
   /** Exec model of the workers, unless a spec says `execmodel=`. @default 'eventloop' */
   execModel?: string;
+}
+
+/** What {@link Group.terminate} reports. */
+export interface TerminateReport {
+  /** Ids of the gateways whose worker had to be killed. */
+  killed: string[];
 }
 
 /**
@@ -22,13 +29,63 @@ export interface GroupOptions {
 export class Group implements Iterable<Gateway> {
   /** Spec used by makeGateway() without a spec. @default 'popen' */
   defaultSpec = 'popen';
-  /** Exec model for workers whose spec has none. */
-  remoteExecModel: string;
+  /** Resolves when the gateways of the constructor's specs are up (rejects if one fails). */
+  readonly ready: Promise<void>;
+  private execModelLocal: string;
+  private execModelRemote: string;
   private readonly members: Gateway[] = [];
+  /** Gateways exit()ed but not yet terminated: `terminate` still waits for them. */
+  private readonly exiting = new Set<Gateway>();
   private counter = 0;
 
-  constructor(options?: GroupOptions) {
-    this.remoteExecModel = options?.execModel ?? 'eventloop';
+  /**
+   * Makes a group, and a gateway for each spec in order (await `group.ready`).
+   * @example
+   * const group = new Group(['popen', 'popen//id=b'])
+   * await group.ready
+   */
+  constructor(specs: ReadonlyArray<string | XSpec> = [], options?: GroupOptions) {
+    this.execModelLocal = options?.execModel ?? 'eventloop';
+    this.execModelRemote = this.execModelLocal;
+    this.ready = (async () => {
+      for (const spec of specs) await this.makeGateway(spec);
+    })();
+    if (specs.length === 0) this.ready.catch(() => undefined);
+  }
+
+  /** Makes a group with the gateways of `specs`, resolving once all are up. */
+  static async create(specs: ReadonlyArray<string | XSpec>, options?: GroupOptions): Promise<Group> {
+    const group = new Group(specs, options);
+    try {
+      await group.ready;
+    } catch (error) {
+      await group.terminate({ timeout: 1000 });
+      throw error;
+    }
+    return group;
+  }
+
+  /** Exec model of this side (kept for execnet compatibility; the master is one event loop). */
+  get execModel(): string {
+    return this.execModelLocal;
+  }
+
+  /** Exec model given to workers whose spec has no `execmodel=`. */
+  get remoteExecModel(): string {
+    return this.execModelRemote;
+  }
+
+  /**
+   * Sets the exec models; only before the first gateway is made.
+   * @throws {ExecnetError} the group has gateways already
+   * @see execnet Group.set_execmodel
+   */
+  setExecModel(execModel: string, remoteExecModel?: string): void {
+    if (this.members.length > 0 || this.exiting.size > 0) {
+      throw new ExecnetError('cannot set exec models once gateways have been created');
+    }
+    this.execModelLocal = execModel;
+    this.execModelRemote = remoteExecModel ?? execModel;
   }
 
   /**
@@ -48,12 +105,22 @@ export class Group implements Iterable<Gateway> {
     } else if (this.has(xspec.id)) {
       throw new SpecError(`already have a gateway with id '${xspec.id}'`, { spec: String(xspec), item: `id=${xspec.id}` });
     }
-    const execModel = xspec.execmodel ?? this.remoteExecModel;
+    const execModel = xspec.execmodel ?? this.execModelRemote;
     xspec.set('execmodel', execModel);
     const gateway = await openGateway(xspec, execModel, options);
+    if (this.has(gateway.id)) {
+      // Another makeGateway with the same explicit id finished first.
+      gateway.kill();
+      throw new SpecError(`already have a gateway with id '${gateway.id}'`, { spec: String(xspec), item: `id=${gateway.id}` });
+    }
+    gateway.onExit = (gw) => {
+      const i = this.members.indexOf(gw);
+      if (i >= 0) this.members.splice(i, 1);
+      this.exiting.add(gw);
+    };
     this.members.push(gateway);
     liveGroups.add(this);
-    installExitHook();
+    installExitHooks();
     return gateway;
   }
 
@@ -67,7 +134,7 @@ export class Group implements Iterable<Gateway> {
     return typeof key === 'string' ? this.members.some((gw) => gw.id === key) : this.members.includes(key);
   }
 
-  /** Number of gateways. */
+  /** Number of gateways (those exit()ed are no longer members, as in execnet). */
   get size(): number {
     return this.members.length;
   }
@@ -77,16 +144,35 @@ export class Group implements Iterable<Gateway> {
     return [...this.members][Symbol.iterator]();
   }
 
+  /** Runs the same code on every gateway; one channel each, in member order. */
+  remoteExec(code: RemoteCode, kwargs?: Record<string, unknown>): MultiChannel {
+    return new MultiChannel(this.members.map((gw) => gw.remoteExec(code, kwargs)));
+  }
+
   /**
-   * Terminates every gateway in parallel: exit, wait up to `timeout` ms, kill. Resolves when
-   * every worker process is gone, with the ids of those that had to be killed.
+   * Ends every gateway, including those already exit()ed: gateways that others reach through
+   * (`via`) go last; each gets exit, up to `timeout` ms to end, then a kill. Resolves when every
+   * worker process is gone, with the ids of those that had to be killed.
    */
-  async terminate(options?: TerminateOptions): Promise<{ killed: string[] }> {
-    const gateways = this.members.splice(0);
-    log(`terminating ${gateways.length} gateways`);
-    const results = await Promise.all(gateways.map(async (gw) => ({ id: gw.id, ...(await gw.terminate(options)) })));
-    if (this.members.length === 0) liveGroups.delete(this);
-    return { killed: results.filter((r) => r.killed).map((r) => r.id) };
+  async terminate(options?: TerminateOptions): Promise<TerminateReport> {
+    const killed: string[] = [];
+    while (this.members.length > 0 || this.exiting.size > 0) {
+      const all = [...this.members, ...this.exiting];
+      const proxies = new Set(all.map((gw) => gw.spec.via).filter((via): via is string => via !== undefined));
+      let round = all.filter((gw) => !proxies.has(gw.id));
+      if (round.length === 0) round = all; // a via cycle cannot be ordered; end them together
+      log(`terminating ${round.map((gw) => gw.id).join(', ')}`);
+      for (const gw of round) {
+        gw.exit();
+        this.exiting.delete(gw);
+        const i = this.members.indexOf(gw);
+        if (i >= 0) this.members.splice(i, 1);
+      }
+      const results = await Promise.all(round.map(async (gw) => ({ id: gw.id, ...(await gw.terminate(options)) })));
+      for (const r of results) if (r.killed) killed.push(r.id);
+    }
+    liveGroups.delete(this);
+    return { killed };
   }
 
   /** Terminates the group; for `await using`. */
@@ -96,21 +182,12 @@ export class Group implements Iterable<Gateway> {
 
   /** @internal Kills every worker at once (the master is exiting). */
   killAll(): void {
-    for (const gw of this.members) gw.kill();
+    for (const gw of [...this.members, ...this.exiting]) gw.kill();
   }
 
   toString(): string {
     return `<Group [${this.members.map((gw) => `'${gw.id}'`).join(', ')}]>`;
   }
-}
-
-/** Kill workers synchronously when the master exits: no async work is possible in 'exit'. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const group of liveGroups) group.killAll();
-  });
 }
 
 /** The group behind the module-level {@link makeGateway}. */
@@ -122,7 +199,7 @@ export const defaultGroup = new Group();
  * const gw = await makeGateway('popen')
  * const ch = gw.remoteExec('channel.send(await channel.receive() + 1)')
  * await ch.send(1); console.log(await ch.receive()) // 2
- * gw.exit()
+ * await gw.terminate()
  * @see execnet makegateway
  */
 export function makeGateway(spec?: string | XSpec, options?: MakeGatewayOptions): Promise<Gateway> {

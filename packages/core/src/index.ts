@@ -18,15 +18,21 @@
  */
 export { Channel } from './channel.js';
 export type { CallbackOptions, ReceiveOptions } from './channel.js';
+export type { ChannelFileMode, ChannelFileOptions } from './channel-file.js';
 export { Gateway } from './gateway.js';
 export type { OutputHandler, RemoteInfo, RemoteStatus, TerminateOptions } from './gateway.js';
 export { Group, defaultGroup, makeGateway } from './group.js';
-export type { GroupOptions } from './group.js';
+export type { GroupOptions, TerminateReport } from './group.js';
+export { MultiChannel, ReceiveQueue } from './multi-channel.js';
+export type { ReceiveQueueOptions } from './multi-channel.js';
 export type { MakeGatewayOptions } from './make-gateway.js';
 export type { RemoteCode } from './remote-exec.js';
 export { registerTransport, getTransport, isTransport, transportSymbol } from './registry.js';
 export type { Connection, ExitStatus, OpenContext, Transport } from './registry.js';
 export type { WorkerCommand } from './worker-command.js';
+/** @internal For the in-memory transport of `@execnet/testkit`: serves a worker over Node streams. */
+export { serveWorker } from './worker/serve.js';
+export type { ServeWorkerConfig, ServeWorkerOptions } from './worker/serve.js';
 export { XSpec, isXSpec } from './xspec.js';
 export type { RuntimeKind, RuntimeSpec, XSpecValue } from './xspec.js';
 export type { WaitOptions } from './wait.js';

@@ -7,6 +7,7 @@ import type { Message } from '../message.js';
 import { MessageCode } from '../protocol.js';
 import { compileRemote } from './compile.js';
 import { parseExecPayload } from './exec-payload.js';
+import { startParentWatchdog } from './watchdog.js';
 
 const log = createLog('worker');
 
@@ -93,6 +94,7 @@ export class WorkerGateway extends BaseGateway {
   }
 
   private startExec(channelId: number, payload: Uint8Array): void {
+    startParentWatchdog();
     const channel = this.channelFor(channelId);
     let run: () => Promise<void>;
     try {
