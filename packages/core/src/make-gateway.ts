@@ -20,7 +20,7 @@ export interface MakeGatewayOptions {
 }
 
 /** Exec models of JavaScript workers. */
-export const JS_EXEC_MODELS = ['eventloop', 'main_thread_only'] as const;
+export const JS_EXEC_MODELS = ['eventloop', 'main_thread_only', 'thread'] as const;
 const CODECS: Record<string, Codec> = { execnet: execnetCodec, msgpack: msgpackCodec };
 /** The codec used between JavaScript ends unless the spec says `codec=`. */
 export const DEFAULT_JS_CODEC = 'execnet';
@@ -56,6 +56,8 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
   const timer = setTimeout(() => abort.abort(new TimeoutError(`starting ${id} (${spec}): no handshake after ${timeout} ms`, { timeout })), timeout);
   const onAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // An 'abort' listener never fires for a signal that is aborted already.
+  if (options.signal?.aborted) onAbort();
   try {
     const [connection, bootstrap] = await Promise.all([
       transport.open(spec, { worker: jsWorkerCommand(runtime.kind, runtime.command), signal: abort.signal }),
@@ -83,7 +85,9 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
       await Promise.race([gateway.ready, failed]);
     } catch (error) {
       connection.kill();
-      throw error instanceof BootstrapError || error instanceof TimeoutError ? error : new BootstrapError({ command: connection.command, reason: String((error as Error)?.message ?? error) }, { cause: error });
+      // The caller's abort rejects with the signal's reason, as everywhere else.
+      if (error instanceof BootstrapError || error instanceof TimeoutError || error === abort.signal.reason) throw error;
+      throw new BootstrapError({ command: connection.command, reason: String((error as Error)?.message ?? error) }, { cause: error });
     }
     return gateway;
   } finally {

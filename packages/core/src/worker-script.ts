@@ -47,9 +47,12 @@ async function loadBundle(): Promise<string> {
  */
 export async function workerBootstrap(config: WorkerConfig): Promise<Uint8Array> {
   const code = await workerBundle();
+  // The bundle stays a named function, so exec threads can start from its source text.
   const script =
-    `(function (require) { var module = { exports: {} }, exports = module.exports;\n${code}\n` +
-    `;module.exports.main(${JSON.stringify(config)}, require); })\n//# sourceURL=execnet-worker.js`;
+    `(function (require) {\nfunction execnetBundle(require, module, exports) {\n${code}\n}\n` +
+    `var module = { exports: {} }; execnetBundle(require, module, module.exports);\n` +
+    `globalThis[Symbol.for('@execnet/worker-bundle')] = execnetBundle;\n` +
+    `module.exports.main(${JSON.stringify(config)}, require); })\n//# sourceURL=execnet-worker.js`;
   const body = Buffer.from(script, 'utf8');
   const out = Buffer.allocUnsafe(4 + body.length);
   out.writeUInt32BE(body.length, 0);

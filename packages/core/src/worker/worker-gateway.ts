@@ -6,13 +6,14 @@ import { EOFError } from '../errors.js';
 import type { Message } from '../message.js';
 import { MessageCode } from '../protocol.js';
 import { compileRemote } from './compile.js';
-import { parseExecPayload } from './exec-payload.js';
+import { parseExecPayload, type ExecRequest } from './exec-payload.js';
+import { runInThread } from './thread-exec.js';
 import { startParentWatchdog } from './watchdog.js';
 
 const log = createLog('worker');
 
 /** How remote code is scheduled in a JavaScript worker. */
-export type JsExecModel = 'eventloop' | 'main_thread_only';
+export type JsExecModel = 'eventloop' | 'main_thread_only' | 'thread';
 
 /**
  * The worker's end of a gateway: runs CHANNEL_EXEC requests, answers STATUS, and ends on
@@ -99,7 +100,10 @@ export class WorkerGateway extends BaseGateway {
     let run: () => Promise<void>;
     try {
       const request = parseExecPayload(this.decode(payload, this.strconfig));
-      run = () => this.execute(channel, request);
+      run =
+        this.execModel === 'thread'
+          ? () => this.executeInThread(channel, request)
+          : () => this.execute(channel, request);
     } catch (error) {
       channel.closeNow(error as Error);
       return;
@@ -113,7 +117,24 @@ export class WorkerGateway extends BaseGateway {
     }
   }
 
-  private async execute(channel: Channel, request: ReturnType<typeof parseExecPayload>): Promise<void> {
+  private async executeInThread(channel: Channel, request: ExecRequest): Promise<void> {
+    log(this.id, `execution starts in a thread[${channel.id}]`);
+    try {
+      await runInThread(channel, request, this.codec, (id, bytes) => this.writeMessage(MessageCode.CHANNEL_DATA, id, bytes));
+    } catch (error) {
+      channel.closeNow(error as Error);
+    } finally {
+      this.execFinished(channel);
+    }
+  }
+
+  private execFinished(channel: Channel): void {
+    log(this.id, `execution finished[${channel.id}]`);
+    this.numExecuting--;
+    if (this.numExecuting === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private async execute(channel: Channel, request: ExecRequest): Promise<void> {
     log(this.id, `execution starts[${channel.id}]`);
     channel.executing = true;
     try {
@@ -127,9 +148,7 @@ export class WorkerGateway extends BaseGateway {
       if (error instanceof EOFError) channel.closeNow();
       else channel.closeNow(error instanceof Error ? error : errorText(String(error)));
     } finally {
-      log(this.id, `execution finished[${channel.id}]`);
-      this.numExecuting--;
-      if (this.numExecuting === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.execFinished(channel);
     }
   }
 }
