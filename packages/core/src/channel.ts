@@ -1,4 +1,6 @@
+import type { Readable, Writable } from 'node:stream';
 import type { StringOptions } from '@execnet/serializer';
+import { channelReader, channelWriter, type ChannelFileMode, type ChannelFileOptions } from './channel-file.js';
 import { ChannelClosedError, EOFError, ExecnetError, RemoteError } from './errors.js';
 import { MessageCode } from './protocol.js';
 import { waitWith, type WaitOptions } from './wait.js';
@@ -134,6 +136,26 @@ export class Channel implements AsyncIterable<unknown> {
     this.callback = callback;
     this.callbackEndMarker = endMarker;
     this.host.hold(1);
+  }
+
+  /**
+   * A Node stream over this channel. `'w'`: a Writable sending each write as one item
+   * (string or bytes), e.g. to stream output back from remote code. `'r'`: a Readable of the
+   * received string and bytes items, concatenated, ending when the channel ends.
+   * With `proxyClose`, ending or destroying the stream closes the channel.
+   * @throws {TypeError} `mode` is neither `'r'` nor `'w'`
+   * @example
+   * const out = channel.makeFile('w') // remote code
+   * out.write('hello\n')
+   * @see execnet Channel.makefile
+   */
+  makeFile(mode: 'w', options?: ChannelFileOptions): Writable;
+  makeFile(mode: 'r', options?: ChannelFileOptions): Readable;
+  makeFile(mode?: ChannelFileMode, options?: ChannelFileOptions): Readable | Writable;
+  makeFile(mode: ChannelFileMode = 'w', options?: ChannelFileOptions): Readable | Writable {
+    if (mode === 'w') return channelWriter(this, options);
+    if (mode === 'r') return channelReader(this, options);
+    throw new TypeError(`mode '${String(mode)}' not available: use 'r' or 'w'`);
   }
 
   /**
