@@ -1,17 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { execnetCodec, msgpackCodec, type CodecName } from '@execnet/serializer';
-import { HANDSHAKE_BYTE } from '../protocol.js';
+import { serveWorker, type ServeWorkerConfig } from './serve.js';
 import { openFd } from './worker-io.js';
-import { WorkerGateway, type JsExecModel } from './worker-gateway.js';
+
+// Exec threads (`thread` exec model) start from the same bundle and call this.
+export { threadMain } from './thread-main.js';
 
 /** What the master tells a JavaScript worker at bootstrap (appended to the shipped script). */
-export interface WorkerConfig {
-  /** The worker's gateway id (`<id>-worker`). */
-  id: string;
-  codec: CodecName;
-  execModel: JsExecModel;
+export interface WorkerConfig extends ServeWorkerConfig {
   /** Protocol input and output descriptors (the master's writes, our writes). */
   inFd: number;
   outFd: number;
@@ -19,9 +16,6 @@ export interface WorkerConfig {
   nice?: number;
   env?: Record<string, string>;
 }
-
-/** How long running remote code may finish after the master is done, before the worker exits anyway. */
-const EXIT_GRACE_MS = 1000;
 
 /**
  * Entry point of the worker script: applies the spec's setup, answers the handshake, then
@@ -37,32 +31,5 @@ export function main(config: WorkerConfig, localRequire: unknown): void {
 
   const input = openFd(config.inFd, 'read') as Readable;
   const output = openFd(config.outFd, 'write') as Writable;
-  const codec = config.codec === 'msgpack' ? msgpackCodec : execnetCodec;
-  const gateway = new WorkerGateway(config.id, codec, config.execModel, localRequire);
-
-  let exiting = false;
-  const exit = (code: number): void => {
-    if (exiting) return;
-    exiting = true;
-    input.destroy();
-    // Flush what is queued (the last CHANNEL_CLOSE messages), then leave even if timers remain.
-    output.end(() => process.exit(code));
-    setTimeout(() => process.exit(code), 500).unref();
-  };
-  output.on('error', () => process.exit(1)); // the master is gone: nobody to report to
-  gateway.attach(
-    {
-      write: (chunk) => output.write(chunk),
-      onceDrain: (callback) => output.once('drain', callback),
-      pause: () => input.pause(),
-      resume: () => input.resume(),
-    },
-    () => {
-      void gateway.waitIdle(EXIT_GRACE_MS).then(() => exit(0));
-    },
-  );
-  input.on('data', (chunk: Uint8Array) => gateway.feed(chunk));
-  input.on('end', () => gateway.inputEnded());
-  input.on('error', () => gateway.inputEnded());
-  output.write(new Uint8Array([HANDSHAKE_BYTE]));
+  serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code) });
 }
