@@ -38,6 +38,10 @@ export interface RemoteInfo {
   pid: number;
 }
 
+/** What Python execnet's `_rinfo` asks a Python worker. */
+const PYTHON_RINFO_SOURCE =
+  'import sys, os\nchannel.send(dict(executable=sys.executable, version_info=sys.version_info[:5], platform=sys.platform, cwd=os.getcwd(), pid=os.getpid()))';
+
 /** Options of {@link Gateway.terminate}. */
 export interface TerminateOptions {
   /** Milliseconds to wait for a clean exit before the worker is killed. @default 5000 */
@@ -120,7 +124,7 @@ export class Gateway extends BaseGateway {
    * @see execnet Gateway.remote_exec
    */
   remoteExec(code: RemoteCode, kwargs?: Record<string, unknown>): Channel {
-    const payload = this.host.encode(execPayload(code, kwargs));
+    const payload = this.host.encode(execPayload(code, kwargs, this.remoteKind));
     const channel = this.newChannel();
     void this.writeMessage(MessageCode.CHANNEL_EXEC, channel.id, payload);
     return channel;
@@ -146,6 +150,18 @@ export class Gateway extends BaseGateway {
   /** Facts about the worker process; cached unless `update` is true. */
   async remoteInfo(options?: WaitOptions & { update?: boolean }): Promise<RemoteInfo> {
     if (this.info && !options?.update) return this.info;
+    if (this.remoteKind === 'python') {
+      const channel = this.remoteExec(PYTHON_RINFO_SOURCE);
+      const info = (await channel.receive(options)) as Record<string, unknown>;
+      this.info = {
+        executable: String(info.executable),
+        version: (info.version_info as unknown[]).slice(0, 3).join('.'),
+        platform: String(info.platform),
+        cwd: String(info.cwd),
+        pid: Number(info.pid),
+      };
+      return this.info;
+    }
     const channel = this.remoteExec(
       'channel.send({ executable: process.execPath, version: process.version, platform: process.platform, cwd: process.cwd(), pid: process.pid })',
     );

@@ -1,7 +1,7 @@
 import { createLog } from './debug.js';
 import { ExecnetError, SpecError } from './errors.js';
 import type { Gateway, TerminateOptions } from './gateway.js';
-import { openGateway, type MakeGatewayOptions } from './make-gateway.js';
+import { defaultExecModel, openGateway, type MakeGatewayOptions } from './make-gateway.js';
 import { MultiChannel } from './multi-channel.js';
 import type { RemoteCode } from './remote-exec.js';
 import { installExitHooks, liveGroups } from './exit-hooks.js';
@@ -105,7 +105,7 @@ export class Group implements Iterable<Gateway> {
     } else if (this.has(xspec.id)) {
       throw new SpecError(`already have a gateway with id '${xspec.id}'`, { spec: String(xspec), item: `id=${xspec.id}` });
     }
-    const execModel = xspec.execmodel ?? this.execModelRemote;
+    const execModel = xspec.execmodel ?? defaultExecModel(xspec.runtime.kind, this.execModelRemote);
     xspec.set('execmodel', execModel);
     const gateway = await openGateway(xspec, execModel, options);
     if (this.has(gateway.id)) {

@@ -26,7 +26,7 @@ export type { GroupOptions, TerminateReport } from './group.js';
 export { MultiChannel, ReceiveQueue } from './multi-channel.js';
 export type { ReceiveQueueOptions } from './multi-channel.js';
 export type { MakeGatewayOptions } from './make-gateway.js';
-export type { RemoteCode } from './remote-exec.js';
+export type { PythonCode, RemoteCode } from './remote-exec.js';
 export { registerTransport, getTransport, isTransport, transportSymbol } from './registry.js';
 export type { Connection, ExitStatus, OpenContext, Transport } from './registry.js';
 export type { WorkerCommand } from './worker-command.js';

@@ -1,11 +1,12 @@
-import { execnetCodec, msgpackCodec, type Codec } from '@execnet/serializer';
+import { execnetCodec, msgpackCodec, tuple, type Codec } from '@execnet/serializer';
 import { createLog } from './debug.js';
 import { BootstrapError, SpecError, TimeoutError } from './errors.js';
 import { Gateway, type OutputHandler } from './gateway.js';
 import { getTransport } from './registry.js';
-import { jsWorkerCommand, WORKER_IN_FD, WORKER_OUT_FD } from './worker-command.js';
+import { jsWorkerCommand, WORKER_IN_FD, WORKER_OUT_FD, type WorkerCommand } from './worker-command.js';
+import { locatePythonExecnet, PYTHON_EXEC_MODELS, PYTHON_SETUP_SOURCE, pythonBootstrap, pythonWorkerCommand } from './python-worker.js';
 import { workerBootstrap } from './worker-script.js';
-import type { XSpec } from './xspec.js';
+import type { RuntimeKind, XSpec } from './xspec.js';
 
 const log = createLog('core:bootstrap');
 
@@ -36,19 +37,7 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
   const transportName = spec.transportName;
   if (!transportName) throw new SpecError(`spec '${spec}' names no transport (popen, ssh, socket, …)`, { spec: String(spec) });
   if (spec.via) throw new SpecError(`'via' gateways are not available yet`, { spec: String(spec), item: `via=${spec.via}` });
-  const runtime = spec.runtime;
-  if (runtime.kind === 'python') throw new SpecError('python workers are not available yet', { spec: String(spec), item: 'python' });
-  const codecName = spec.codec ?? DEFAULT_JS_CODEC;
-  const codec = CODECS[codecName];
-  if (!codec) throw new SpecError(`unknown codec '${codecName}': use execnet or msgpack`, { spec: String(spec), item: `codec=${codecName}` });
-  if (!(JS_EXEC_MODELS as readonly string[]).includes(execModel)) {
-    throw new SpecError(`unknown exec model '${execModel}' for a JavaScript worker: use ${JS_EXEC_MODELS.join(' or ')}`, {
-      spec: String(spec),
-      item: `execmodel=${execModel}`,
-    });
-  }
-  let nice: number | undefined;
-  if (spec.nice !== undefined) nice = Number.parseInt(spec.nice, 10);
+  const plan = spec.runtime.kind === 'python' ? await planPythonWorker(spec, execModel, id) : planJsWorker(spec, execModel, id);
 
   const transport = await getTransport(transportName);
   const timeout = options.timeout ?? 30_000;
@@ -60,20 +49,11 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
   if (options.signal?.aborted) onAbort();
   try {
     const [connection, bootstrap] = await Promise.all([
-      transport.open(spec, { worker: jsWorkerCommand(runtime.kind, runtime.command), signal: abort.signal }),
-      workerBootstrap({
-        id: `${id}-worker`,
-        codec: codec.name,
-        execModel: execModel as (typeof JS_EXEC_MODELS)[number],
-        inFd: WORKER_IN_FD,
-        outFd: WORKER_OUT_FD,
-        chdir: spec.chdir,
-        nice,
-        env: Object.keys(spec.env).length ? { ...spec.env } : undefined,
-      }),
+      transport.open(spec, { worker: plan.command, signal: abort.signal }),
+      plan.bootstrap,
     ]);
     log(id, `started ${connection.command}`);
-    const gateway = new Gateway(id, spec, codec, connection, options.onOutput, 'js');
+    const gateway = new Gateway(id, spec, plan.codec, connection, options.onOutput, plan.remoteKind);
     connection.writable.write(bootstrap);
     const failed = new Promise<never>((_, reject) => {
       const onAbortReady = () => reject(abort.signal.reason);
@@ -89,9 +69,88 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
       if (error instanceof BootstrapError || error instanceof TimeoutError || error === abort.signal.reason) throw error;
       throw new BootstrapError({ command: connection.command, reason: String((error as Error)?.message ?? error) }, { cause: error });
     }
+    if (plan.afterReady) {
+      try {
+        await plan.afterReady(gateway);
+      } catch (error) {
+        connection.kill();
+        throw error;
+      }
+    }
     return gateway;
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** What starting one kind of worker takes: its command, codec, bootstrap bytes and setup. */
+interface WorkerPlan {
+  command: WorkerCommand;
+  codec: Codec;
+  bootstrap: Promise<Uint8Array>;
+  remoteKind: 'js' | 'python';
+  /** Runs once the handshake arrived (Python workers apply chdir/nice/env this way). */
+  afterReady?: (gateway: Gateway) => Promise<void>;
+}
+
+/**
+ * The exec model a worker gets when its spec names none: the group's, unless that one is
+ * meaningless for the runtime (`eventloop` is JavaScript's; Python workers then get `thread`).
+ */
+export function defaultExecModel(runtime: RuntimeKind, groupModel: string): string {
+  if (runtime === 'python') return (PYTHON_EXEC_MODELS as readonly string[]).includes(groupModel) ? groupModel : 'thread';
+  return (JS_EXEC_MODELS as readonly string[]).includes(groupModel) ? groupModel : 'eventloop';
+}
+
+function planJsWorker(spec: XSpec, execModel: string, id: string): WorkerPlan {
+  const runtime = spec.runtime;
+  const codecName = spec.codec ?? DEFAULT_JS_CODEC;
+  const codec = CODECS[codecName];
+  if (!codec) throw new SpecError(`unknown codec '${codecName}': use execnet or msgpack`, { spec: String(spec), item: `codec=${codecName}` });
+  if (!(JS_EXEC_MODELS as readonly string[]).includes(execModel)) {
+    throw new SpecError(`unknown exec model '${execModel}' for a JavaScript worker: use ${JS_EXEC_MODELS.join(', ')}`, {
+      spec: String(spec),
+      item: `execmodel=${execModel}`,
+    });
+  }
+  const bootstrap = workerBootstrap({
+    id: `${id}-worker`,
+    codec: codec.name,
+    execModel: execModel as (typeof JS_EXEC_MODELS)[number],
+    inFd: WORKER_IN_FD,
+    outFd: WORKER_OUT_FD,
+    chdir: spec.chdir,
+    nice: spec.nice === undefined ? undefined : Number.parseInt(spec.nice, 10),
+    env: Object.keys(spec.env).length ? { ...spec.env } : undefined,
+  });
+  bootstrap.catch(() => undefined); // awaited by openGateway
+  return { command: jsWorkerCommand(runtime.kind as 'node' | 'bun' | 'deno', runtime.command), codec, bootstrap, remoteKind: 'js' };
+}
+
+async function planPythonWorker(spec: XSpec, execModel: string, id: string): Promise<WorkerPlan> {
+  if (spec.codec !== undefined && spec.codec !== 'execnet') {
+    throw new SpecError('python workers speak the execnet codec only', { spec: String(spec), item: `codec=${spec.codec}` });
+  }
+  if (!(PYTHON_EXEC_MODELS as readonly string[]).includes(execModel)) {
+    throw new SpecError(`unknown exec model '${execModel}' for a Python worker: use ${PYTHON_EXEC_MODELS.join(', ')}`, {
+      spec: String(spec),
+      item: `execmodel=${execModel}`,
+    });
+  }
+  const execnet = await locatePythonExecnet();
+  const setup = spec.chdir !== undefined || spec.nice !== undefined || Object.keys(spec.env).length > 0;
+  return {
+    command: pythonWorkerCommand(spec.runtime.command, spec.dontWriteBytecode),
+    codec: execnetCodec,
+    bootstrap: Promise.resolve(pythonBootstrap(execnet.gatewayBase, execModel, `${id}-worker`)),
+    remoteKind: 'python',
+    afterReady: setup
+      ? async (gateway) => {
+          const channel = gateway.remoteExec(PYTHON_SETUP_SOURCE);
+          await channel.send(tuple<unknown>(spec.chdir ?? null, spec.nice === undefined ? 0 : Number.parseInt(spec.nice, 10), { ...spec.env }));
+          await channel.waitClose({ timeout: 30_000 });
+        }
+      : undefined,
+  };
 }

@@ -26,6 +26,12 @@ export interface WorkerCommand {
   readonly executable: string | undefined;
   /** Arguments that follow the executable. */
   readonly args: readonly string[];
+  /**
+   * Where the worker speaks the protocol: `fds` — it reads frames on fd 4 and writes them on
+   * fd 3, its stdout/stderr are its own (JavaScript workers); `stdio` — on stdin/stdout, its
+   * stderr its own (Python workers, which move the protocol off fds 0/1 themselves).
+   */
+  readonly protocol: 'fds' | 'stdio';
   /** The full argv for a local process; `defaultExecutable` is used when the spec names none. */
   argv(defaultExecutable: string): string[];
   /**
@@ -47,6 +53,7 @@ export function jsWorkerCommand(runtime: 'node' | 'bun' | 'deno', executable: st
     runtime,
     executable,
     args,
+    protocol: 'fds',
     argv: (defaultExecutable) => [executable ?? defaultExecutable, ...args],
     shellCommand: (defaultExecutable) =>
       `${[executable ?? defaultExecutable, ...args].map(shellQuote).join(' ')} 3>&1 4<&0 </dev/null 1>&2`,

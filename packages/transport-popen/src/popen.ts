@@ -9,7 +9,7 @@ export interface PopenOptions {
 
 /** How a command shows up in errors: the loader program is long and always the same. */
 function displayCommand(argv: readonly string[]): string {
-  return argv.map((word, i) => (i > 0 && argv[i - 1] === '-e' ? '<execnet loader>' : word)).join(' ');
+  return argv.map((word, i) => (i > 0 && (argv[i - 1] === '-e' || argv[i - 1] === 'eval') && word.length > 80 ? '<execnet loader>' : word)).join(' ');
 }
 
 class PopenTransport implements Transport {
@@ -24,7 +24,7 @@ class PopenTransport implements Transport {
     const command = displayCommand(argv);
     let child;
     try {
-      child = await spawnWorker(argv, { cwd: this.options.cwd });
+      child = await spawnWorker(argv, { cwd: this.options.cwd, protocol: context.worker.protocol });
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? `executable not found (${argv[0]})` : String((error as Error)?.message ?? error);
       throw new BootstrapError({ command, reason }, { cause: error });
@@ -48,7 +48,8 @@ class PopenTransport implements Transport {
 
 function defaultExecutable(runtime: string): string {
   // The master's own Node for node workers: same version, no PATH lookup.
-  return runtime === 'node' ? process.execPath : runtime;
+  if (runtime === 'node') return process.execPath;
+  return runtime === 'python' ? 'python3' : runtime;
 }
 
 /**

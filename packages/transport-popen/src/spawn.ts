@@ -1,13 +1,13 @@
 import { execa } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 
-/** A started local process with the five stdio slots the worker protocol uses. */
+/** A started local worker process and its streams. */
 export interface SpawnedProcess {
   readonly pid: number | undefined;
-  /** fd 1 and 2 of the worker: its own output. */
-  readonly stdout: Readable;
+  /** The worker's own output (stdout is absent when the protocol uses it). */
+  readonly stdout: Readable | undefined;
   readonly stderr: Readable;
-  /** fd 3: frames from the worker; fd 4: frames to the worker. */
+  /** Frames from and to the worker. */
   readonly fromWorker: Readable;
   readonly toWorker: Writable;
   kill(signal: NodeJS.Signals): void;
@@ -20,19 +20,24 @@ export interface SpawnedProcess {
 
 /** Options of {@link spawnWorker}. */
 export interface SpawnOptions {
+  /**
+   * `fds`: stdin ignored, stdout/stderr the worker's own, fds 3/4 carry frames (JavaScript
+   * workers). `stdio`: frames on stdin/stdout (Python workers).
+   */
+  protocol: 'fds' | 'stdio';
   cwd?: string;
   env?: Record<string, string | undefined>;
 }
 
 /**
- * Starts `argv` with stdin ignored, stdout/stderr and fds 3/4 as pipes. Resolves once the
- * process runs; rejects with the OS error (ENOENT, EACCES, …) when it cannot start.
+ * Starts `argv` with the stdio layout of `options.protocol`. Resolves once the process runs;
+ * rejects with the OS error (ENOENT, EACCES, …) when it cannot start.
  * This is the only place execa is used.
  */
 export async function spawnWorker(argv: readonly string[], options: SpawnOptions): Promise<SpawnedProcess> {
   const [file, ...args] = argv;
   const child = execa(file!, args, {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: options.protocol === 'fds' ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'ignore', 'ignore'],
     buffer: false,
     reject: false,
     stripFinalNewline: false,
@@ -49,14 +54,18 @@ export async function spawnWorker(argv: readonly string[], options: SpawnOptions
     (result) => ({ code: result.exitCode ?? null, signal: result.signal ?? null }),
     () => ({ code: null, signal: null }),
   );
-  const streams = child.stdio as unknown as [null, Readable, Readable, Readable, Writable];
-  const handles = [streams[1], streams[2], streams[3], streams[4]] as unknown as Array<{ ref?(): void; unref?(): void }>;
+  const streams = child.stdio as unknown as [Writable | null, Readable, Readable, Readable | null, Writable | null];
+  const fds = options.protocol === 'fds';
+  const fromWorker = fds ? streams[3]! : streams[1];
+  const toWorker = fds ? streams[4]! : streams[0]!;
+  const stdout = fds ? streams[1] : undefined;
+  const handles = [fromWorker, toWorker, streams[2], stdout].filter(Boolean) as unknown as Array<{ ref?(): void; unref?(): void }>;
   return {
     pid: child.pid,
-    stdout: streams[1],
+    stdout,
     stderr: streams[2],
-    fromWorker: streams[3],
-    toWorker: streams[4],
+    fromWorker,
+    toWorker,
     kill: (signal) => {
       child.kill(signal);
     },
