@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { serveWorker, type ServeWorkerConfig } from './serve.js';
 import { openFd } from './worker-io.js';
@@ -27,7 +27,8 @@ export function main(config: WorkerConfig, localRequire: unknown): void {
     mkdirSync(config.chdir, { recursive: true });
     process.chdir(config.chdir);
   }
-  if (config.nice) setPriority(0, Math.min(19, Math.max(-20, config.nice)));
+  // Relative, like execnet's os.nice(n): a worker of a niced master gets nicer still.
+  if (config.nice) setPriority(0, Math.min(19, Math.max(-20, getPriority(0) + config.nice)));
 
   const input = openFd(config.inFd, 'read') as Readable;
   const output = openFd(config.outFd, 'write') as Writable;
