@@ -107,7 +107,7 @@ export class Group implements Iterable<Gateway> {
     }
     const execModel = xspec.execmodel ?? defaultExecModel(xspec.runtime.kind, this.execModelRemote);
     xspec.set('execmodel', execModel);
-    const gateway = await openGateway(xspec, execModel, options);
+    const gateway = await openGateway(xspec, execModel, options, { lookupGateway: (id) => this.get(id) });
     if (this.has(gateway.id)) {
       // Another makeGateway with the same explicit id finished first.
       gateway.kill();

@@ -3,6 +3,7 @@ import { createLog } from './debug.js';
 import { BootstrapError, SpecError, TimeoutError } from './errors.js';
 import { Gateway, type OutputHandler } from './gateway.js';
 import { getTransport } from './registry.js';
+import { openViaConnection } from './via.js';
 import { jsWorkerCommand, WORKER_IN_FD, WORKER_OUT_FD, type WorkerCommand } from './worker-command.js';
 import { locatePythonExecnet, PYTHON_EXEC_MODELS, PYTHON_SETUP_SOURCE, pythonBootstrap, pythonWorkerCommand } from './python-worker.js';
 import { workerBootstrap } from './worker-script.js';
@@ -20,6 +21,12 @@ export interface MakeGatewayOptions {
   signal?: AbortSignal;
 }
 
+/** What the owning group lends to the start of a gateway. */
+export interface OpenInternals {
+  /** Other gateways of the group, by id (for `via=` and `installvia=`). */
+  lookupGateway(id: string): Gateway | undefined;
+}
+
 /** Exec models of JavaScript workers. */
 export const JS_EXEC_MODELS = ['eventloop', 'main_thread_only', 'thread'] as const;
 const CODECS: Record<string, Codec> = { execnet: execnetCodec, msgpack: msgpackCodec };
@@ -32,14 +39,14 @@ export const DEFAULT_JS_CODEC = 'execnet';
  * @throws {BootstrapError} the worker died or misbehaved before the handshake
  * @throws {TimeoutError} no handshake within `timeout`
  */
-export async function openGateway(spec: XSpec, execModel: string, options: MakeGatewayOptions = {}): Promise<Gateway> {
+export async function openGateway(spec: XSpec, execModel: string, options: MakeGatewayOptions = {}, internals?: OpenInternals): Promise<Gateway> {
+  const lookupGateway = internals?.lookupGateway ?? (() => undefined);
   const id = spec.id!;
   const transportName = spec.transportName;
   if (!transportName) throw new SpecError(`spec '${spec}' names no transport (popen, ssh, socket, …)`, { spec: String(spec) });
-  if (spec.via) throw new SpecError(`'via' gateways are not available yet`, { spec: String(spec), item: `via=${spec.via}` });
   const plan = spec.runtime.kind === 'python' ? await planPythonWorker(spec, execModel, id) : planJsWorker(spec, execModel, id);
 
-  const transport = await getTransport(transportName);
+  const transport = spec.via ? undefined : await getTransport(transportName);
   const timeout = options.timeout ?? 30_000;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new TimeoutError(`starting ${id} (${spec}): no handshake after ${timeout} ms`, { timeout })), timeout);
@@ -49,7 +56,9 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
   if (options.signal?.aborted) onAbort();
   try {
     const [connection, bootstrap] = await Promise.all([
-      transport.open(spec, { worker: plan.command, signal: abort.signal }),
+      transport
+        ? transport.open(spec, { worker: plan.command, signal: abort.signal, lookupGateway })
+        : openViaConnection(spec, lookupGateway(spec.via!), plan.command),
       plan.bootstrap,
     ]);
     log(id, `started ${connection.command}`);

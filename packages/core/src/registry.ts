@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { SpecError } from './errors.js';
 import type { WorkerCommand } from './worker-command.js';
 import type { XSpec } from './xspec.js';
+import type { Gateway } from './gateway.js';
 
 /** Brand of transports; survives duplicate installs and the ESM/CJS dual-package hazard. */
 export const transportSymbol = Symbol.for('@execnet/transport');
@@ -46,6 +47,8 @@ export interface OpenContext {
   readonly worker: WorkerCommand;
   /** Aborts the open (a timeout or the caller's signal). */
   readonly signal: AbortSignal;
+  /** Finds another gateway of the same group by id (for `via=` and `installvia=`). */
+  lookupGateway(id: string): Gateway | undefined;
 }
 
 /** A way to reach workers, registered under its spec key (`popen`, `ssh`, `socket`, …). */

@@ -13,12 +13,31 @@ const reserved = new Set(
 let counter = 0;
 
 /**
+ * Functions compiled by esbuild with `keepNames` (as tsx does for TypeScript callers) call a
+ * `__name` helper from their module; a shipped function needs one where it runs.
+ */
+function installNameHelper(): void {
+  const g = globalThis as { __name?: unknown };
+  if (typeof g.__name === 'function') return;
+  Object.defineProperty(globalThis, '__name', {
+    value: (target: object, value: string) => Object.defineProperty(target, 'name', { value, configurable: true }),
+    configurable: true,
+    writable: true,
+  });
+}
+
+/**
  * Compiles remote code. Indirect eval (not `vm`) keeps dynamic `import()` working; the
  * `sourceURL` comment names the code in stack traces, and line 1 of the user's source is
  * line 1 there, so remote stacks point into the user's code.
  */
 export async function compileRemote(request: ExecRequest, localRequire: unknown): Promise<RemoteFunction> {
   const { source, fileName, callName } = request;
+  installNameHelper();
+  // Function-form code expects `require` like any CommonJS code (exec threads lack the global).
+  if (typeof (globalThis as { require?: unknown }).require !== 'function' && typeof localRequire === 'function') {
+    Object.defineProperty(globalThis, 'require', { value: localRequire, configurable: true, writable: true });
+  }
   if (callName === null) {
     const names = Object.keys(request.kwargs).filter((k) => identifier.test(k) && !reserved.has(k));
     const url = fileName ?? `remote-exec-${++counter}.js`;
