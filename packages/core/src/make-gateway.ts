@@ -123,18 +123,20 @@ function planJsWorker(spec: XSpec, execModel: string, id: string): WorkerPlan {
       item: `execmodel=${execModel}`,
     });
   }
+  const command = jsWorkerCommand(runtime.kind as 'node' | 'bun' | 'deno', runtime.command);
+  const stdio = command.protocol === 'stdio';
   const bootstrap = workerBootstrap({
     id: `${id}-worker`,
     codec: codec.name,
     execModel: execModel as (typeof JS_EXEC_MODELS)[number],
-    inFd: WORKER_IN_FD,
-    outFd: WORKER_OUT_FD,
+    inFd: stdio ? 0 : WORKER_IN_FD,
+    outFd: stdio ? 1 : WORKER_OUT_FD,
     chdir: spec.chdir,
     nice: spec.nice === undefined ? undefined : Number.parseInt(spec.nice, 10),
     env: Object.keys(spec.env).length ? { ...spec.env } : undefined,
   });
   bootstrap.catch(() => undefined); // awaited by openGateway
-  return { command: jsWorkerCommand(runtime.kind as 'node' | 'bun' | 'deno', runtime.command), codec, bootstrap, remoteKind: 'js' };
+  return { command, codec, bootstrap, remoteKind: 'js' };
 }
 
 async function planPythonWorker(spec: XSpec, execModel: string, id: string): Promise<WorkerPlan> {

@@ -10,13 +10,18 @@ export const WORKER_OUT_FD = 3;
  * from fd 4 (exactly, so nothing after it is consumed) and runs it with `require`.
  * Kept tiny because it travels on the command line.
  */
-export const LOADER_SOURCE = [
-  'const fs=require("fs");',
-  'const r=n=>{const b=Buffer.alloc(n);let o=0;while(o<n){let k;',
-  'try{k=fs.readSync(4,b,o,n-o,null)}catch(e){if(e.code==="EAGAIN"){Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,5);continue}throw e}',
-  'if(k===0){process.stderr.write("execnet worker: stream closed during bootstrap\\n");process.exit(70)}o+=k}return b};',
-  '(0,eval)(r(r(4).readUInt32BE(0)).toString())(require)',
-].join('');
+export const LOADER_SOURCE = loaderSource(WORKER_IN_FD);
+
+/** The loader, reading from `fd` (4 normally; 0 for runtimes that speak the protocol on stdio). */
+export function loaderSource(fd: number): string {
+  return [
+    'const fs=require("fs");',
+    'const r=n=>{const b=Buffer.alloc(n);let o=0;while(o<n){let k;',
+    `try{k=fs.readSync(${fd},b,o,n-o,null)}catch(e){if(e.code==="EAGAIN"){Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,5);continue}throw e}`,
+    'if(k===0){process.stderr.write("execnet worker: stream closed during bootstrap\\n");process.exit(70)}o+=k}return b};',
+    `(0,eval)(r(r(4).readUInt32BE(0)).toString())(require)`,
+  ].join('');
+}
 
 /** How a transport starts a worker: the runtime, its path from the spec, and its arguments. */
 export interface WorkerCommand {
@@ -48,14 +53,17 @@ export function shellQuote(word: string): string {
 
 /** The command that starts a JavaScript worker with the loader. */
 export function jsWorkerCommand(runtime: 'node' | 'bun' | 'deno', executable: string | undefined): WorkerCommand {
-  const args = runtime === 'deno' ? ['eval', '--quiet', '--ext=cjs', LOADER_SOURCE] : ['-e', LOADER_SOURCE];
+  // Node opens inherited fds 3/4; Bun and Deno cannot, so they get the protocol on stdin/stdout.
+  const protocol = runtime === 'node' ? 'fds' : 'stdio';
+  const loader = protocol === 'fds' ? LOADER_SOURCE : loaderSource(0);
+  const args = runtime === 'deno' ? ['eval', '--quiet', '--ext=cjs', loader] : ['-e', loader];
+  const redirections = protocol === 'fds' ? ' 3>&1 4<&0 </dev/null 1>&2' : '';
   return {
     runtime,
     executable,
     args,
-    protocol: 'fds',
+    protocol,
     argv: (defaultExecutable) => [executable ?? defaultExecutable, ...args],
-    shellCommand: (defaultExecutable) =>
-      `${[executable ?? defaultExecutable, ...args].map(shellQuote).join(' ')} 3>&1 4<&0 </dev/null 1>&2`,
+    shellCommand: (defaultExecutable) => `${[executable ?? defaultExecutable, ...args].map(shellQuote).join(' ')}${redirections}`,
   };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { serveWorker, type ServeWorkerConfig } from './serve.js';
 import { openFd } from './worker-io.js';
 
@@ -30,7 +30,29 @@ export function main(config: WorkerConfig, localRequire: unknown): void {
   // Relative, like execnet's os.nice(n): a worker of a niced master gets nicer still.
   if (config.nice) setPriority(0, Math.min(19, Math.max(-20, getPriority(0) + config.nice)));
 
-  const input = openFd(config.inFd, 'read') as Readable;
-  const output = openFd(config.outFd, 'write') as Writable;
+  const { input, output } = config.inFd === 0 ? takeOverStdio() : { input: openFd(config.inFd, 'read') as Readable, output: openFd(config.outFd, 'write') as Writable };
   serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code) });
+}
+
+/**
+ * Runtimes that cannot open inherited fds 3/4 (Bun, Deno) speak the protocol on stdin/stdout.
+ * Then remote code's `console.log` and `process.stdout.write` are sent to stderr instead, so
+ * they cannot corrupt the stream (child processes that inherit stdout still could).
+ */
+function takeOverStdio(): { input: Readable; output: Writable } {
+  const stdout = process.stdout;
+  const protocolWrite = stdout.write.bind(stdout) as (chunk: Uint8Array, callback?: (error?: Error | null) => void) => boolean;
+  const toStderr = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  stdout.write = toStderr;
+  for (const method of ['log', 'info', 'debug'] as const) console[method] = console.error;
+  const output = new Writable({
+    write(chunk: Uint8Array, _encoding, callback) {
+      if (protocolWrite(chunk)) callback();
+      else stdout.once('drain', () => callback());
+    },
+    final(callback) {
+      callback();
+    },
+  });
+  return { input: process.stdin, output };
 }
