@@ -25,6 +25,8 @@ export function decodeExecnet(bytes: Uint8Array, start: number, options: DecodeO
   const channels = options?.channels;
   const stack: unknown[] = [];
   const depths: number[] = [];
+  /** Key order of dicts holding integer-like string keys, which objects do not keep. */
+  let keyOrders: Map<object, string[]> | undefined;
   let pos = start;
 
   const fail = (message: string, at = pos): never => {
@@ -103,12 +105,20 @@ export function decodeExecnet(bytes: Uint8Array, start: number, options: DecodeO
           target.set(key, value);
         } else if (isPlainObject(target)) {
           if (typeof key === 'string') {
+            // JavaScript lists integer-like keys first; remember the dict's order should it become a Map.
+            let order = keyOrders?.get(target);
+            if (order === undefined && isDigit(key.charCodeAt(0))) {
+              keyOrders ??= new Map();
+              keyOrders.set(target, (order = Object.keys(target)));
+            }
+            if (order !== undefined && !Object.prototype.hasOwnProperty.call(target, key)) order.push(key);
             // An own data property, so a "__proto__" key cannot reach the prototype.
             Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
           } else {
             if (isUnhashable(key)) fail(`unhashable dict key of type ${typeName(key)}`);
             // First non-string key: the dict becomes a Map, keeping insertion order.
-            const map = new Map<unknown, unknown>(Object.entries(target));
+            const keys = keyOrders?.get(target) ?? Object.keys(target);
+            const map = new Map<unknown, unknown>(keys.map((k) => [k, target[k]]));
             map.set(key, value);
             stack[top] = map;
           }
@@ -211,6 +221,10 @@ export function decodeExecnet(bytes: Uint8Array, start: number, options: DecodeO
         fail(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`, pos - 1);
     }
   }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 /** Python cannot hash lists, dicts and sets; refusing them keeps loads as strict as Python's. */

@@ -2,14 +2,17 @@ import type { ChannelRefs } from './codec.js';
 import { DumpError } from './errors.js';
 import { Opcode } from './opcodes.js';
 import { writeUtf8 } from './utf8.js';
-import { Complex, Float, isFrozenSet, isTuple } from './values.js';
+import { isComplex, isFloat, isFrozenSet, isTuple } from './values.js';
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 /** Containers deeper than this are checked for cycles; shallower ones cannot be cyclic yet. */
 const CYCLE_CHECK_DEPTH = 32;
-/** Deepest value `dumps` accepts; Python's recursive loader could not take much more either. */
-const MAX_DUMP_DEPTH = 10_000;
+/**
+ * Deepest value `dumps` accepts: what `loads` accepts by default (its `maxDepth`). The encoder
+ * recurses, and much deeper values would exhaust the stack (Python's recursive dumps stops near 330).
+ */
+const MAX_DUMP_DEPTH = 1000;
 
 /** Carries the path of a failing value outwards while the encoder unwinds. */
 class PathError extends Error {
@@ -54,6 +57,8 @@ export class ExecnetEncoder {
       return this.buf.slice(0, this.pos);
     } catch (error) {
       if (error instanceof PathError) throw new DumpError(error.reason, error.path());
+      // Stack exhaustion when called from an already deep stack.
+      if (error instanceof RangeError) throw new DumpError(`cannot serialize: ${error.message}`, '', { cause: error });
       throw error;
     } finally {
       this.busy = false;
@@ -150,8 +155,9 @@ export class ExecnetEncoder {
 
   private object(v: object): void {
     if (v instanceof Uint8Array) return this.bytes(v);
-    if (v instanceof Float) return this.float(v.value);
-    if (v instanceof Complex) {
+    // Brand checks, not instanceof, so values made by another copy of the package (ESM/CJS) work.
+    if (isFloat(v)) return this.float(v.value);
+    if (isComplex(v)) {
       this.ensure(17);
       this.buf[this.pos] = Opcode.COMPLEX;
       this.view.setFloat64(this.pos + 1, v.re);

@@ -3,17 +3,22 @@ import type { ChannelRefs, Codec, DecodeOptions, EncodeOptions } from './codec.j
 import { DumpError, LoadError } from './errors.js';
 import { execnetCodec } from './execnet-codec.js';
 import { assertEncodable } from './value-check.js';
-import { Complex, Float, FrozenSet, isFrozenSet, isTuple, Tuple } from './values.js';
+import { Complex, Float, FrozenSet, isComplex, isFloat, isFrozenSet, isTuple, Tuple } from './values.js';
 
 /**
  * MessagePack extension type numbers for the parts of the value model msgpack lacks.
  * msgpackr keeps extensions in one process-wide table, so these numbers are taken there.
  */
-export const MsgpackExtension = { TUPLE: 0x01, FROZENSET: 0x02, DICT: 0x03, COMPLEX: 0x04, CHANNEL: 0x05, FLOAT: 0x06, SET: 0x07 } as const;
+export const MsgpackExtension = { TUPLE: 0x01, FROZENSET: 0x02, DICT: 0x03, COMPLEX: 0x04, CHANNEL: 0x05, FLOAT: 0x06, SET: 0x07, INT: 0x08 } as const;
 
 /** A mutable set (msgpackr's own Set handling is not on by default), as its items. */
 class SetItems {
   constructor(readonly items: unknown[]) {}
+}
+
+/** An integer beyond ±(2^53 - 1), which msgpackr would load as a number at the ±2^53 edge (or write as a float). */
+class UnsafeInteger {
+  constructor(readonly value: bigint) {}
 }
 
 /** A dict msgpack maps cannot carry as is (non-string keys, or a `__proto__` key), as flat pairs. */
@@ -25,27 +30,52 @@ class DictEntries {
 let currentChannels: ChannelRefs | undefined;
 let currentAlwaysMap = false;
 const channelClasses = new WeakSet<object>();
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
-addExtension({ Class: Tuple, type: MsgpackExtension.TUPLE, write: (t: Tuple) => t, read: (items: unknown[]) => Tuple.from(items) });
+addExtension({ Class: Tuple, type: MsgpackExtension.TUPLE, write: (t: Tuple) => t, read: (items: unknown) => Tuple.from(arrayPayload(items, 'tuple')) });
 addExtension({
   Class: FrozenSet,
   type: MsgpackExtension.FROZENSET,
   write: (s: FrozenSet) => Array.from(s),
-  read: (items: unknown[]) => new FrozenSet(items),
+  read: (items: unknown) => new FrozenSet(arrayPayload(items, 'frozenset')),
 });
+// Raw IEEE-754 bytes, as for Float, so a -0 part survives.
 addExtension({
   Class: Complex,
   type: MsgpackExtension.COMPLEX,
-  write: (c: Complex) => [c.re, c.im],
-  read: ([re, im]: [number, number]) => new Complex(re, im),
+  pack: (c: Complex) => {
+    const out = new Uint8Array(16);
+    const view = new DataView(out.buffer);
+    view.setFloat64(0, c.re);
+    view.setFloat64(8, c.im);
+    return out;
+  },
+  unpack: (bytes: Uint8Array) => {
+    if (bytes.length !== 16) throw new LoadError(`cannot load msgpack: complex extension of ${bytes.length} bytes`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, 16);
+    return new Complex(view.getFloat64(0), view.getFloat64(8));
+  },
 });
 addExtension({
   Class: DictEntries,
   type: MsgpackExtension.DICT,
   write: (d: DictEntries) => d.flat,
-  read: (flat: unknown[]) => dictFromPairs(flat),
+  read: (flat: unknown) => dictFromPairs(arrayPayload(flat, 'dict')),
 });
-addExtension({ Class: SetItems, type: MsgpackExtension.SET, write: (s: SetItems) => s.items, read: (items: unknown[]) => new Set(items) });
+addExtension({ Class: SetItems, type: MsgpackExtension.SET, write: (s: SetItems) => s.items, read: (items: unknown) => new Set(arrayPayload(items, 'set')) });
+// Decimal digits, as execnet's LONGINT; loads as a bigint like the execnet codec does.
+addExtension({
+  Class: UnsafeInteger,
+  type: MsgpackExtension.INT,
+  pack: (i: UnsafeInteger) => new TextEncoder().encode(i.value.toString()),
+  unpack: (bytes: Uint8Array) => {
+    const digits = bytes.length <= 4301 ? String.fromCharCode(...bytes) : '';
+    if (!/^-?\d{1,4300}$/.test(digits)) throw new LoadError('cannot load msgpack: integer extension is not an integer');
+    const big = BigInt(digits);
+    return big >= -MAX_SAFE && big <= MAX_SAFE ? Number(big) : big;
+  },
+});
 // Raw IEEE-754 bytes: msgpackr writes integral numbers and -0 as ints, which would lose -0.
 addExtension({
   Class: Float,
@@ -60,15 +90,20 @@ addExtension({
     return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0);
   },
 });
-addExtension({
-  type: MsgpackExtension.CHANNEL,
-  read: (id: number) => {
-    if (!currentChannels) throw new LoadError('cannot load: channel reference without a channel factory');
-    return currentChannels.fromId(id);
-  },
-});
+const readChannel = (id: unknown): unknown => {
+  if (!currentChannels) throw new LoadError('cannot load: channel reference without a channel factory');
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new LoadError('cannot load msgpack: channel id is not an int');
+  return currentChannels.fromId(id);
+};
+addExtension({ type: MsgpackExtension.CHANNEL, read: readChannel });
+
+function arrayPayload(payload: unknown, what: string): unknown[] {
+  if (!Array.isArray(payload)) throw new LoadError(`cannot load msgpack: ${what} extension does not hold an array`);
+  return payload;
+}
 
 function dictFromPairs(flat: unknown[]): unknown {
+  if (flat.length % 2 !== 0) throw new LoadError('cannot load msgpack: dict extension holds an odd number of items');
   let allStrings = !currentAlwaysMap;
   for (let i = 0; allStrings && i < flat.length; i += 2) allStrings = typeof flat[i] === 'string';
   if (allStrings) {
@@ -91,6 +126,8 @@ function registerChannelClass(channels: ChannelRefs): void {
   addExtension({
     Class: cls as unknown as new () => object,
     type: MsgpackExtension.CHANNEL,
+    // Registering replaces the type's reader too, so pass it again.
+    read: readChannel,
     write: (channel: object) => {
       const id = currentChannels?.idOf(channel);
       if (id === undefined) throw new DumpError('cannot serialize a channel of another gateway');
@@ -100,7 +137,14 @@ function registerChannelClass(channels: ChannelRefs): void {
 }
 
 const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, useBigIntExtension: true, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'bigint', useBigIntExtension: true }); // 'auto' (number when safe) is supported but untyped
+// structuredClone: false, or untrusted input could build cyclic values with msgpackr's reference extensions;
+// copyBuffers, or loaded bytes would be views of an input buffer the caller may reuse (copyBytes is always on).
+// int64AsType 'auto' (number when safe) is supported but untyped.
+const unpackrOptions = { useRecords: false, int64AsType: 'auto' as 'bigint', useBigIntExtension: true, structuredClone: false, copyBuffers: true };
+const unpackr = new Unpackr({ ...unpackrOptions, mapsAsObjects: true });
+// msgpackr renames a "__proto__" map key to "__proto_"; input holding that name is read as Maps and converted here.
+const mapUnpackr = new Unpackr({ ...unpackrOptions, mapsAsObjects: false });
+const protoKey = new TextEncoder().encode('__proto__');
 
 /**
  * The same value model as {@link execnetCodec}, over MessagePack (msgpackr) with extension
@@ -139,7 +183,10 @@ export const msgpackCodec: Codec = {
     currentChannels = options?.channels;
     currentAlwaysMap = options?.alwaysMap ?? false;
     try {
-      const value = unpackr.unpack(bytes);
+      // Bytes values are copied from a Buffer, so they are Buffers, as with the execnet codec.
+      const input = NodeBuffer && !NodeBuffer.isBuffer(bytes) ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+      if (hasProtoKey(input)) return mapsToObjects(mapUnpackr.unpack(input));
+      const value = unpackr.unpack(input);
       return currentAlwaysMap ? objectsToMaps(value) : value;
     } catch (error) {
       if (error instanceof LoadError) throw error;
@@ -157,7 +204,15 @@ export const msgpackCodec: Codec = {
  * `__proto__` key become {@link DictEntries}, Sets {@link SetItems}, -0 a {@link Float}.
  */
 function rewriteDicts(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return Object.is(value, -0) ? new Float(-0) : value;
+  if (typeof value === 'number') {
+    if (Object.is(value, -0)) return new Float(-0);
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? new UnsafeInteger(BigInt(value)) : value;
+  }
+  if (typeof value === 'bigint') return value > MAX_SAFE || value < -MAX_SAFE ? new UnsafeInteger(value) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  // Instances of another copy of the package become this copy's, which msgpackr knows.
+  if (isFloat(value)) return new Float(value.value);
+  if (isComplex(value)) return new Complex(value.re, value.im);
   if (isTuple(value)) return Tuple.from(value.map(rewriteDicts));
   if (Array.isArray(value)) return value.map(rewriteDicts);
   if (isFrozenSet(value)) return new FrozenSet(Array.from(value, rewriteDicts));
@@ -167,7 +222,8 @@ function rewriteDicts(value: unknown): unknown {
     for (const [k, v] of value) flat.push(rewriteDicts(k), rewriteDicts(v));
     return new DictEntries(flat);
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
   const entries = Object.entries(value).map(([k, v]) => [k, rewriteDicts(v)] as const);
   if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return new DictEntries(entries.flat());
   return Object.fromEntries(entries);
@@ -190,4 +246,35 @@ function objectsToMaps(value: unknown): unknown {
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
   return new Map(Object.entries(value).map(([k, v]) => [k, objectsToMaps(v)]));
+}
+
+function hasProtoKey(bytes: Uint8Array): boolean {
+  const first = protoKey[0] as number;
+  for (let i = bytes.indexOf(first); i >= 0; i = bytes.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < protoKey.length && bytes[i + j] === protoKey[j]) j++;
+    if (j === protoKey.length) return true;
+  }
+  return false;
+}
+
+/** Turns the Maps of {@link mapUnpackr} into plain objects where every key is a string (unless `alwaysMap`). */
+function mapsToObjects(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = mapsToObjects(value[i]);
+    return value;
+  }
+  if (value instanceof Set) {
+    const items = Array.from(value, mapsToObjects);
+    return isFrozenSet(value) ? new FrozenSet(items) : new Set(items);
+  }
+  let entries: [unknown, unknown][];
+  if (value instanceof Map) entries = Array.from(value, ([k, v]) => [mapsToObjects(k), mapsToObjects(v)]);
+  else if (Object.getPrototypeOf(value) === Object.prototype) entries = Object.entries(value).map(([k, v]) => [k, mapsToObjects(v)]);
+  else return value;
+  if (currentAlwaysMap || entries.some(([k]) => typeof k !== 'string')) return new Map(entries);
+  const obj: Record<string, unknown> = {};
+  for (const [k, v] of entries) Object.defineProperty(obj, k as string, { value: v, writable: true, enumerable: true, configurable: true });
+  return obj;
 }

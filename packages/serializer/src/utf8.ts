@@ -31,7 +31,8 @@ function writeUtf8Slow(s: string, buf: Uint8Array, pos: number): number {
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function isWellFormed(s: string): boolean {
+/** False for a string holding a lone surrogate (not encodable as UTF-8). */
+export function isWellFormed(s: string): boolean {
   const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
   return native ? native.call(s) : !loneSurrogate.test(s);
 }

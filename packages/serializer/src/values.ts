@@ -5,6 +5,8 @@
 
 const tupleSymbol = Symbol.for('@execnet/tuple');
 const frozenSetSymbol = Symbol.for('@execnet/frozenset');
+const complexSymbol = Symbol.for('@execnet/complex');
+const floatSymbol = Symbol.for('@execnet/float');
 
 /**
  * A Python `tuple`: an array that serializes as a tuple, not a list.
@@ -30,10 +32,15 @@ export class Tuple<T = unknown> extends Array<T> {
 // The brand lives on the prototype, so instances carry no extra own property.
 Object.defineProperty(Tuple.prototype, tupleSymbol, { value: true });
 
-/** Make a {@link Tuple} of the given items. */
-export function tuple<T>(...items: T[]): Tuple<T> {
-  const t = new Tuple<T>();
-  for (let i = 0; i < items.length; i++) t.push(items[i] as T);
+/**
+ * Make a {@link Tuple} of the given items. Mixed items infer a union: `tuple(1, 'a')` is a
+ * `Tuple<number | string>` (a plain `T[]` parameter would reject them).
+ */
+export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]>;
+export function tuple<T>(...items: T[]): Tuple<T>;
+export function tuple(...items: unknown[]): Tuple {
+  const t = new Tuple();
+  for (let i = 0; i < items.length; i++) t.push(items[i]);
   return t;
 }
 
@@ -68,6 +75,13 @@ export class Complex {
   }
 }
 
+Object.defineProperty(Complex.prototype, complexSymbol, { value: true });
+
+/** True for a {@link Complex} from any copy of this package. */
+export function isComplex(value: unknown): value is Complex {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[complexSymbol] === true;
+}
+
 /**
  * Forces a number to be sent as a Python `float` even when it is integral
  * (`new Float(3)` arrives as `3.0`, a plain `3` as the int `3`). Loading gives back a plain number.
@@ -78,4 +92,10 @@ export class Float {
   valueOf(): number {
     return this.value;
   }
+}
+Object.defineProperty(Float.prototype, floatSymbol, { value: true });
+
+/** True for a {@link Float} from any copy of this package. */
+export function isFloat(value: unknown): value is Float {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[floatSymbol] === true;
 }
