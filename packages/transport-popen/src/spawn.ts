@@ -46,14 +46,16 @@ export async function spawnWorker(argv: readonly string[], options: SpawnOptions
     env: options.env,
     extendEnv: true,
   });
+  // The 'exit' event, not execa's promise: that one also waits for the stdio pipes to close,
+  // which a grandchild that inherited them (a background job of remote code) can delay forever.
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  child.catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
   });
-  const exited = child.then(
-    (result) => ({ code: result.exitCode ?? null, signal: result.signal ?? null }),
-    () => ({ code: null, signal: null }),
-  );
   const streams = child.stdio as unknown as [Writable | null, Readable, Readable, Readable | null, Writable | null];
   const fds = options.protocol === 'fds';
   const fromWorker = fds ? streams[3]! : streams[1];
