@@ -30,6 +30,7 @@ export type { PythonCode, RemoteCode } from './remote-exec.js';
 export { registerTransport, getTransport, isTransport, transportSymbol } from './registry.js';
 export type { Connection, ExitStatus, OpenContext, Transport } from './registry.js';
 export type { WorkerCommand } from './worker-command.js';
+export { LOADER_SOURCE, WORKER_IN_FD, WORKER_OUT_FD, jsWorkerCommand } from './worker-command.js';
 /** @internal For the in-memory transport of `@execnet/testkit`: serves a worker over Node streams. */
 export { serveWorker } from './worker/serve.js';
 export type { ServeWorkerConfig, ServeWorkerOptions } from './worker/serve.js';
