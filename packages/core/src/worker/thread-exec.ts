@@ -23,9 +23,10 @@ export function runInThread(channel: Channel, request: ExecRequest, codec: Codec
     callName: request.callName,
     kwargs: codec.encode(request.kwargs),
   };
+  // Not `module`: Bun's eval workers have one in scope already.
   const source =
-    `const module = { exports: {} };\n(${bundle.toString()})(require, module, module.exports);\n` +
-    `module.exports.threadMain(require);`;
+    `const execnetModule = { exports: {} };\n(${bundle.toString()})(require, execnetModule, execnetModule.exports);\n` +
+    `execnetModule.exports.threadMain(require);`;
   const thread = new Worker(source, { eval: true, workerData: data });
   const post = (message: ToThread) => thread.postMessage(message);
 
