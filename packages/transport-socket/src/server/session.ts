@@ -90,13 +90,17 @@ export class Session {
     ]);
     child.once('exit', (code, signal) => {
       this.exit = { code, signal };
+      // pipe() paused the socket when the worker's fd 4 closed; keep reading (and dropping)
+      // so the client's end of the connection is still noticed.
+      this.socket.resume();
       const grace = setTimeout(() => {
         for (const stream of [stdout, stderr, fromWorker]) stream.destroy();
       }, OUTPUT_GRACE_MS);
       void outputs.then(() => {
         clearTimeout(grace);
         writer.finish(this.exit!);
-        setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+        const linger = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+        this.socket.once('close', () => clearTimeout(linger));
         exited = true;
         maybeDone();
       });
@@ -133,7 +137,8 @@ export class Session {
     writer.write(RecordKind.STDERR, Buffer.from(`execnet-socketserver: ${this.reason}\n`));
     writer.finish({ code: null, signal: null });
     this.socket.resume(); // discard what the client sends meanwhile
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    const linger = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    this.socket.once('close', () => clearTimeout(linger));
     this.socket.once('close', () => this.finish());
   }
 
