@@ -12,6 +12,8 @@ const resolved = Promise.resolve();
 /** Above this many queued bytes the connection stops being read (unless a receive is waiting). */
 const QUEUE_HIGH_WATER = 4 * 1024 * 1024;
 const QUEUE_LOW_WATER = 1024 * 1024;
+/** Payloads at least this big lend their memory to the bytes values decoded from them. */
+const SHARE_PAYLOAD_MIN = 64 * 1024;
 /** Payloads at least this big are written apart from their header instead of copied into a frame. */
 const SEPARATE_PAYLOAD = 64 * 1024;
 
@@ -127,7 +129,9 @@ export abstract class BaseGateway {
 
   /** Decodes a payload with this gateway's codec and channel table. */
   protected decode(payload: Uint8Array, strconfig: StringOptions): unknown {
-    return this.codec.decode(payload, { ...strconfig, channels: this.refs, copyBytes: false });
+    // Big payloads were assembled into their own buffer: their bytes values can share it. Small
+    // ones are views of a read chunk, which a shared bytes value would keep alive.
+    return this.codec.decode(payload, { ...strconfig, channels: this.refs, copyBytes: payload.byteLength < SHARE_PAYLOAD_MIN });
   }
 
   /** Number of channels that are still open. */

@@ -39,17 +39,23 @@ export function isWellFormed(s: string): boolean {
 
 /** Decodes UTF-8, returning `undefined` when the bytes are not valid UTF-8. */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string | undefined {
-  if (end - start < 32) {
-    let out = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i] as number;
-      if (c >= 0x80) return readUtf8Slow(buf, start, end);
-      out += String.fromCharCode(c);
+  const n = end - start;
+  if (n < 64) {
+    for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return readUtf8Slow(buf, start, end);
+    if (n < 8) {
+      let out = '';
+      for (let i = start; i < end; i++) out += String.fromCharCode(buf[i] as number);
+      return out;
     }
-    return out;
+    // ASCII: latin-1 gives the same characters, and Node's native slice is fast.
+    if (latin1Slice) return latin1Slice.call(buf, start, end);
+    return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
   }
   return readUtf8Slow(buf, start, end);
 }
+
+const latin1Slice = (globalThis as { Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } } }).Buffer
+  ?.prototype.latin1Slice;
 
 function readUtf8Slow(buf: Uint8Array, start: number, end: number): string | undefined {
   try {
