@@ -10,6 +10,15 @@ import { workerBootstrap } from './worker-script.js';
 import type { RuntimeKind, XSpec } from './xspec.js';
 
 const log = createLog('core:bootstrap');
+/** How long a failed start waits for its killed worker process to be gone. */
+const KILL_WAIT_MS = 2000;
+
+/** Resolves when `promise` settled or after `ms`, whichever is first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 /** Options of `makeGateway`. */
 export interface MakeGatewayOptions {
@@ -55,12 +64,11 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
   // An 'abort' listener never fires for a signal that is aborted already.
   if (options.signal?.aborted) onAbort();
   try {
-    const [connection, bootstrap] = await Promise.all([
-      transport
-        ? transport.open(spec, { worker: plan.command, signal: abort.signal, lookupGateway })
-        : openViaConnection(spec, lookupGateway(spec.via!), plan.command),
-      plan.bootstrap,
-    ]);
+    // The bootstrap first: if it cannot be built, no worker has been started yet.
+    const bootstrap = await plan.bootstrap;
+    const connection = transport
+      ? await transport.open(spec, { worker: plan.command, signal: abort.signal, lookupGateway })
+      : openViaConnection(spec, lookupGateway(spec.via!), plan.command);
     log(id, `started ${connection.command}`);
     const gateway = new Gateway(id, spec, plan.codec, connection, options.onOutput, plan.remoteKind);
     connection.writable.write(bootstrap);
@@ -74,6 +82,7 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
       await Promise.race([gateway.ready, failed]);
     } catch (error) {
       connection.kill();
+      await settledWithin(connection.wait(), KILL_WAIT_MS); // no process lingers after the rejection
       // The caller's abort rejects with the signal's reason, as everywhere else.
       if (error instanceof BootstrapError || error instanceof TimeoutError || error === abort.signal.reason) throw error;
       throw new BootstrapError({ command: connection.command, reason: String((error as Error)?.message ?? error) }, { cause: error });
