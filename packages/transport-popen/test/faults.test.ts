@@ -89,13 +89,16 @@ describe('a worker that goes away', () => {
   });
 
   it('SIGKILL: a pending receive rejects within 1 s with GatewayClosedError naming the signal', async () => {
-    const gw = await open();
-    const pending = pendingReceive(gw.remoteExec('await channel.receive()'));
+    let stderr = '';
+    const gw = await open('popen', { onOutput: (text, stream) => void (stream === 'stderr' && (stderr += text)) });
+    const pending = pendingReceive(gw.remoteExec('console.error("said before the kill"); await channel.receive()'));
+    for (let i = 0; i < 500 && !stderr.includes('said before the kill'); i++) await sleep(10);
     process.kill(gw.pid!, 'SIGKILL');
     const { error, ms } = await rejection(pending);
     assert.ok(error instanceof GatewayClosedError);
     assert.equal(error.signal, 'SIGKILL');
     assert.equal(error.exitCode, null);
+    assert.ok(error.stderrTail.includes('said before the kill'), 'stderr tail');
     assert.ok(ms < 1000, `rejected after ${ms} ms`);
   });
 

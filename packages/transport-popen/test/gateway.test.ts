@@ -122,6 +122,21 @@ describe('a popen gateway', () => {
   });
 });
 
+describe('exit', () => {
+  it('returns at once; running remote code still finishes and its results arrive', async () => {
+    const gw = await open();
+    const slow = gw.remoteExec('await new Promise((r) => setTimeout(r, 200)); channel.send("finished")');
+    const waiting = gw.remoteExec('try { await channel.receive() } catch (e) { channel.send(e.name) }');
+    await gw.remoteStatus();
+    gw.exit();
+    assert.equal(gw.isOpen, false);
+    assert.equal(await slow.receive(), 'finished');
+    await slow.waitClose({ timeout: 5000 });
+    assert.equal(await waiting.receive(), 'EOFError');
+    await gw.join({ timeout: 5000 });
+  });
+});
+
 describe('remote code from a module URL', () => {
   let gw: Gateway;
   before(async () => {

@@ -45,9 +45,15 @@ export class WorkerGateway extends BaseGateway {
     this.receiveBytes(chunk);
   }
 
-  /** The master's stream ended: like GATEWAY_TERMINATE, but channels learn the connection is gone. */
+  /**
+   * The master's stream ended (after `exit()`, or it went away): nothing more can arrive, so
+   * receives end with EOFError, but running code may still send its results until the worker
+   * exits, as execnet's "sendonly" channels do. If the master is gone, the failing output
+   * stream ends the worker.
+   */
   inputEnded(): void {
-    this.connectionLost(new EOFError('the master closed the connection'));
+    const eof = new EOFError('the master closed the connection');
+    for (const channel of [...this.channels.values()]) channel.endReceive(undefined, eof, false);
     this.terminate();
   }
 
@@ -87,8 +93,7 @@ export class WorkerGateway extends BaseGateway {
   }
 
   private terminate(): void {
-    if (this.terminating) return;
-    this.terminating = true;
+    // `terminating` stays false: code finishing during the grace period still sends CHANNEL_CLOSE.
     const done = this.onTerminate;
     this.onTerminate = undefined;
     done?.();
