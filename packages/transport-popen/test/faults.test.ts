@@ -102,6 +102,19 @@ describe('a worker that goes away', () => {
     assert.ok(ms < 1000, `rejected after ${ms} ms`);
   });
 
+  it('a for await loop over a channel of a killed worker throws GatewayClosedError', async () => {
+    const gw = await open();
+    const ch = gw.remoteExec('for (let i = 0; ; i++) { channel.send(i); await new Promise((r) => setTimeout(r, 5)) }');
+    const items: unknown[] = [];
+    await assert.rejects(async () => {
+      for await (const item of ch) {
+        items.push(item);
+        if (items.length === 3) process.kill(gw.pid!, 'SIGKILL');
+      }
+    }, GatewayClosedError);
+    assert.ok(items.length >= 3);
+  });
+
   it('SIGTERM: waitClose and receive reject, send and remoteExec throw, all with GatewayClosedError', async () => {
     const gw = await open();
     const ch = gw.remoteExec('await channel.receive()');

@@ -94,6 +94,19 @@ describe('no leaks on one gateway', () => {
     assert.deepEqual(resources(), handlesBefore);
   });
 
+  it('channels the master closes while remote code still runs are forgotten on both sides', async () => {
+    const handlesBefore = resources();
+    const blocked = Array.from({ length: 300 }, () => gw.remoteExec('await channel.receive()'));
+    const chatty = Array.from({ length: 300 }, () =>
+      gw.remoteExec('for (;;) { await channel.send(1); await new Promise((r) => setTimeout(r, 1)) }'),
+    );
+    for (const ch of chatty) await ch.receive({ timeout: 30_000 });
+    for (const ch of [...blocked, ...chatty]) ch.close();
+    for (let i = 0; i < 200 && (await gw.remoteStatus()).numExecuting > 0; i++) await sleep(10);
+    await assertNoChannels(gw);
+    assert.deepEqual(resources(), handlesBefore);
+  });
+
   it('channels made with newChannel and closed are forgotten on both sides', async () => {
     const mine = Array.from({ length: 500 }, () => gw.newChannel());
     const ch = gw.remoteExec('for (const c of await channel.receive()) c.close()');
