@@ -11,7 +11,10 @@
  *   fd setup are exercised by every gateway here, remote output in gateway.test.ts).
  * - TestSourceOfFunction closure and "first argument is channel" checks, TestGlobalFinder::*:
  *   a JavaScript function's closures and globals cannot be detected from its source; lambdas
- *   (arrow functions) are allowed. test_remote_exc__no_kwargs: string sources take kwargs here.
+ *   (arrow functions) are allowed. The nested-function test (source sent with leading newlines
+ *   for true line numbers) has no counterpart: a function's source text is whatever the caller's
+ *   compiler produced (tsx strips its whitespace). test_remote_exc__no_kwargs: string sources
+ *   take kwargs here.
  * - test_remote_exec_inspect_stack: Python workers, a later issue.
  * - TestPureChannel::test_channel_makefile_incompatmode: in channel-file.test.ts.
  */
