@@ -5,7 +5,7 @@ import { createLog } from './debug.js';
 import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeFrame, encodeHeader, Message } from './message.js';
-import { CHANNEL_ID_STEP, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
+import { CHANNEL_ID_STEP, HEADER_SIZE, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
 const log = createLog('core:gateway');
 const resolved = Promise.resolve();
@@ -16,6 +16,16 @@ const QUEUE_LOW_WATER = 1024 * 1024;
 const SHARE_PAYLOAD_MIN = 64 * 1024;
 /** Payloads at least this big are written apart from their header instead of copied into a frame. */
 const SEPARATE_PAYLOAD = 64 * 1024;
+
+/** Traffic of one gateway: see `gateway.stats`. */
+export interface GatewayStats {
+  /** Bytes of frames written (header + payload); the bootstrap is not counted. */
+  bytesSent: number;
+  /** Bytes read from the worker after the handshake. */
+  bytesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+}
 
 /** The byte stream under a gateway, as the message layer sees it. */
 export interface FrameSink {
@@ -88,6 +98,7 @@ export abstract class BaseGateway {
 
   /** Feeds bytes read from the connection. A corrupt stream ends the gateway with a clear error. */
   protected receiveBytes(chunk: Uint8Array): void {
+    this.counters.bytesReceived += chunk.byteLength;
     try {
       this.parser.push(chunk);
     } catch (error) {
@@ -100,6 +111,8 @@ export abstract class BaseGateway {
     const sink = this.sink;
     if (!sink || this.connectionError) throw this.connectionError ?? new GatewayClosedError({ gatewayId: this.id, exitCode: null, signal: null, reason: 'not connected' });
     log(this.id, 'sent', new Message(code, channelId, payload).toString());
+    this.counters.messagesSent++;
+    this.counters.bytesSent += HEADER_SIZE + payload.byteLength;
     let ok: boolean;
     if (payload.byteLength >= SEPARATE_PAYLOAD) {
       sink.write(encodeHeader(code, channelId, payload.byteLength));
@@ -134,6 +147,13 @@ export abstract class BaseGateway {
     return this.codec.decode(payload, { ...strconfig, channels: this.refs, copyBytes: payload.byteLength < SHARE_PAYLOAD_MIN });
   }
 
+  private readonly counters: GatewayStats = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0 };
+
+  /** Traffic counters of this gateway's connection (frames, headers included). */
+  get stats(): Readonly<GatewayStats> {
+    return { ...this.counters };
+  }
+
   /** Number of channels that are still open. */
   get numChannels(): number {
     return this.channels.size;
@@ -142,6 +162,7 @@ export abstract class BaseGateway {
   /** Handles a message; the worker adds STATUS, GATEWAY_TERMINATE and CHANNEL_EXEC. */
   protected dispatch(message: Message): void {
     log(this.id, 'received', message.toString());
+    this.counters.messagesReceived++;
     const { code, channelId, payload } = message;
     switch (code) {
       case MessageCode.CHANNEL_DATA: {
@@ -173,7 +194,7 @@ export abstract class BaseGateway {
         } catch (error) {
           text = `undecodable remote error: ${(error as Error).message}`;
         }
-        if (channel) channel.endReceive(new RemoteError(text), undefined, true);
+        if (channel) channel.endReceive(new RemoteError(this.mapRemoteError(text, channel)), undefined, true);
         else log(this.id, `remote error on unknown channel ${channelId}: ${text}`);
         return;
       }
@@ -204,6 +225,11 @@ export abstract class BaseGateway {
 
   /** Called when the gateway starts or stops having waiters. */
   protected holdsChanged(_busy: boolean): void {}
+
+  /** Lets the master rewrite remote stack traces (source maps of shipped modules). */
+  protected mapRemoteError(text: string, _channel: Channel): string {
+    return text;
+  }
 
   /** Messages only one side understands. */
   protected abstract handleOther(message: Message): void;

@@ -8,6 +8,8 @@ import { OutputTail } from './output-tail.js';
 import { HANDSHAKE_BYTE, MessageCode } from './protocol.js';
 import type { Connection, ExitStatus } from './registry.js';
 import { execPayload, type RemoteCode } from './remote-exec.js';
+import { BUNDLE_URL_PREFIX, bundleModule, mapBundleFrames } from './module-bundle.js';
+import { tuple } from '@execnet/serializer';
 import { waitWith, type WaitOptions } from './wait.js';
 import type { XSpec } from './xspec.js';
 
@@ -68,6 +70,11 @@ export class Gateway extends BaseGateway {
   private exitStatus: ExitStatus | undefined;
   private readonly exitPromise: Promise<ExitStatus>;
   private info: RemoteInfo | undefined;
+  private readonly pendingExecs = new Map<number, Array<() => void>>();
+  /** Names of shipped functions, by channel, to explain a ReferenceError (weak: no leak). */
+  private readonly functionNames = new WeakMap<Channel, string>();
+  /** Hashes of the module bundles this worker has (it caches them). */
+  private readonly bundlesSent = new Set<string>();
   private exited = false;
   /** @internal Set by the owning group: moves the gateway to its "exiting" list. */
   onExit: ((gateway: Gateway) => void) | undefined;
@@ -124,10 +131,60 @@ export class Gateway extends BaseGateway {
    * @see execnet Gateway.remote_exec
    */
   remoteExec(code: RemoteCode, kwargs?: Record<string, unknown>): Channel {
+    if (code instanceof URL && this.remoteKind === 'js') return this.remoteExecModule(code, kwargs);
     const payload = this.host.encode(execPayload(code, kwargs, this.remoteKind));
     const channel = this.newChannel();
+    if (typeof code === 'function') this.functionNames.set(channel, code.name || 'anonymous');
     void this.writeMessage(MessageCode.CHANNEL_EXEC, channel.id, payload);
     return channel;
+  }
+
+  /**
+   * A module is bundled first (asynchronously); the channel is returned at once and whatever is
+   * sent on it waits until the CHANNEL_EXEC went out. Each bundle goes to a worker once.
+   */
+  private remoteExecModule(url: URL, kwargs: Record<string, unknown> | undefined): Channel {
+    this.host.encode(kwargs ?? {}); // unserializable kwargs fail now, like any remoteExec
+    const channel = this.newChannel();
+    const queued: Array<() => void> = [];
+    this.pendingExecs.set(channel.id, queued);
+    const flush = () => {
+      this.pendingExecs.delete(channel.id);
+      for (const send of queued) send();
+    };
+    bundleModule(url).then(
+      (bundle) => {
+        const first = !this.bundlesSent.has(bundle.hash);
+        this.bundlesSent.add(bundle.hash);
+        const payload = this.host.encode(tuple<unknown>(first ? bundle.code : '', `${BUNDLE_URL_PREFIX}${bundle.hash}:${bundle.url}`, 'default', kwargs ?? {}));
+        try {
+          void this.writeMessage(MessageCode.CHANNEL_EXEC, channel.id, payload);
+        } finally {
+          flush();
+        }
+      },
+      (error: Error) => {
+        this.pendingExecs.delete(channel.id);
+        channel.endReceive(undefined, error, true);
+      },
+    );
+    return channel;
+  }
+
+  /** Messages of channels whose CHANNEL_EXEC is still being prepared wait here, in order. */
+  protected override writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
+    const queued = code === MessageCode.CHANNEL_EXEC ? undefined : this.pendingExecs.get(channelId);
+    if (!queued) return super.writeMessage(code, channelId, payload);
+    return new Promise<void>((resolve, reject) => queued.push(() => super.writeMessage(code, channelId, payload).then(resolve, reject)));
+  }
+
+  protected override mapRemoteError(text: string, channel: Channel): string {
+    const mapped = mapBundleFrames(text);
+    const name = this.functionNames.get(channel);
+    const unknown = name === undefined ? null : /ReferenceError: (\S+) is not defined/.exec(mapped);
+    if (!unknown) return mapped;
+    // The usual cause: the shipped function used a variable of its closure, which stays here.
+    return `${mapped}\nnote: function ${name} runs on the worker without its closure; pass ${unknown[1]} in kwargs or define it inside the function`;
   }
 
   /**

@@ -20,6 +20,8 @@ export { Channel } from './channel.js';
 export type { CallbackOptions, ReceiveOptions } from './channel.js';
 export type { ChannelFileMode, ChannelFileOptions } from './channel-file.js';
 export { Gateway } from './gateway.js';
+export type { GatewayStats } from './base-gateway.js';
+export { BundleError } from './module-bundle.js';
 export type { OutputHandler, RemoteInfo, RemoteStatus, TerminateOptions } from './gateway.js';
 export { Group, defaultGroup, makeGateway } from './group.js';
 export type { GroupOptions, TerminateReport } from './group.js';

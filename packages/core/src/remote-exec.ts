@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tuple, tuple } from '@execnet/serializer';
+import { toJavaScriptBody } from './typescript-source.js';
 
 /**
  * Python code for a Python worker, as Python execnet's `remote_exec` takes it: `source` is run as
@@ -27,7 +28,10 @@ export type RemoteCode = string | ((channel: never, kwargs: never) => unknown) |
 export function execPayload(code: RemoteCode, kwargs: Record<string, unknown> | undefined, remoteKind: 'js' | 'python' = 'js'): Tuple {
   if (remoteKind === 'python') return pythonExecPayload(code, kwargs);
   const args = kwargs ?? {};
-  if (typeof code === 'string') return tuple<unknown>(dedent(code), null, null, args);
+  if (typeof code === 'string') {
+    const params = ['channel', 'kwargs', 'require', ...Object.keys(args).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k))];
+    return tuple<unknown>(toJavaScriptBody(dedent(code), params), null, null, args);
+  }
   if (typeof code === 'function') {
     const source = Function.prototype.toString.call(code);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) throw new TypeError('cannot send a native or bound function to a worker');

@@ -52,10 +52,35 @@ export async function compileRemote(request: ExecRequest, localRequire: unknown)
     if (typeof fn !== 'function') throw new TypeError(`remote function source did not evaluate to a function`);
     return fn as RemoteFunction;
   }
+  if (fileName.startsWith(BUNDLE_PREFIX)) return loadBundle(request, localRequire);
   const code = `${source}\n//# sourceURL=${fileName}`;
   const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<string, unknown>;
   const fn = mod[callName];
   if (typeof fn !== 'function') throw new TypeError(`module ${fileName} has no function export '${callName}'`);
+  return fn as RemoteFunction;
+}
+
+const BUNDLE_PREFIX = 'execnet-bundle/';
+/** Module bundles shipped by the master, by content hash: each arrives once per worker. */
+const bundles = new Map<string, Record<string, unknown>>();
+
+/** Runs (once) or reuses a CommonJS bundle of a module; its export `callName` is called. */
+function loadBundle(request: ExecRequest, localRequire: unknown): RemoteFunction {
+  const fileName = request.fileName!;
+  const hash = fileName.slice(BUNDLE_PREFIX.length, fileName.indexOf(':'));
+  let exports = bundles.get(hash);
+  if (!exports) {
+    if (!request.source) throw new Error(`module bundle ${hash} is not cached in this worker`);
+    const module = { exports: {} as Record<string, unknown> };
+    const wrapper = indirectEval(
+      `(function (exports, require, module, __filename, __dirname) {${request.source}\n})\n//# sourceURL=${BUNDLE_PREFIX}${hash}.js`,
+    ) as (...args: unknown[]) => void;
+    wrapper(module.exports, localRequire, module, `${BUNDLE_PREFIX}${hash}.js`, process.cwd());
+    exports = module.exports;
+    bundles.set(hash, exports);
+  }
+  const fn = exports[request.callName!];
+  if (typeof fn !== 'function') throw new TypeError(`module ${fileName.slice(fileName.indexOf(':') + 1)} has no function export '${request.callName}'`);
   return fn as RemoteFunction;
 }
 

@@ -1,0 +1,81 @@
+// Shipping modules with their dependencies, and TypeScript code (DESIGN §7, remoteExec with a URL).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { BundleError, RemoteError } from '@execnet/core';
+import { gatewayPool } from './helpers.js';
+
+const open = gatewayPool();
+const fixture = (name: string) => new URL(`./fixtures/modules/${name}`, import.meta.url);
+
+describe('remoteExec of a module', () => {
+  // A worker in an empty directory: nothing to import from but what was shipped.
+  const bare = mkdtempSync(join(tmpdir(), 'execnet-modules-'));
+  after(() => rmSync(bare, { recursive: true, force: true }));
+
+  it('runs a TypeScript module that imports a sibling file and an npm package, on a worker without node_modules', async () => {
+    const gw = await open(`popen//chdir=${bare}`);
+    const result = (await gw.remoteExec(fixture('task.ts'), { n: 7 }).receive({ timeout: 20_000 })) as Record<string, unknown>;
+    assert.equal(result.squared, 49);
+    assert.equal(result.cwd, bare);
+  });
+
+  it('ships each bundle once per gateway: the second call sends no bundle', async () => {
+    const gw = await open('popen');
+    const before = gw.stats.bytesSent;
+    assert.equal((await gw.remoteExec(fixture('task.ts'), { n: 2 }).receive({ timeout: 20_000 }) as { squared: number }).squared, 4);
+    const first = gw.stats.bytesSent - before;
+    const middle = gw.stats.bytesSent;
+    assert.equal((await gw.remoteExec(fixture('task.ts'), { n: 3 }).receive() as { squared: number }).squared, 9);
+    const second = gw.stats.bytesSent - middle;
+    assert.ok(first > 10_000, `the first call carries the bundle (${first} bytes)`);
+    assert.ok(second < 1_000, `the second call carries only a reference (${second} bytes)`);
+  });
+
+  it('values sent before the bundle is ready arrive after the exec, in order', async () => {
+    const gw = await open('popen');
+    const channel = gw.remoteExec(fixture('echo.ts'));
+    for (let i = 0; i < 5; i++) void channel.send(i);
+    const got = [];
+    for (let i = 0; i < 5; i++) got.push(await channel.receive({ timeout: 20_000 }));
+    assert.deepEqual(got, [0, 1, 2, 3, 4]);
+  });
+
+  it('maps a remote stack trace back to the original .ts file and line', async () => {
+    const gw = await open('popen');
+    const error = await gw.remoteExec(fixture('failing.ts')).receive({ timeout: 20_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.match(error.formatted, /fixtures\/modules\/failing\.ts:3:\d+/);
+  });
+
+  it('a module that cannot be bundled ends its channel with BundleError', async () => {
+    const gw = await open('popen');
+    const error = await gw.remoteExec(fixture('broken.ts')).receive({ timeout: 20_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof BundleError);
+  });
+});
+
+describe('TypeScript and closures', () => {
+  it('a TypeScript source string runs (its types are stripped before it is sent)', async () => {
+    const gw = await open('popen');
+    const channel = gw.remoteExec('const n: number = (await channel.receive()) as number; interface Box { v: number } const b: Box = { v: n + 1 }; await channel.send(b.v)');
+    await channel.send(41);
+    assert.equal(await channel.receive({ timeout: 10_000 }), 42);
+  });
+
+  it('a function using a variable of its closure fails with a RemoteError naming the function and the variable', async () => {
+    const gw = await open('popen');
+    const secret = 42;
+    const error = await gw
+      .remoteExec(function usesClosure(channel: { send(v: unknown): Promise<void> }) {
+        return channel.send(secret);
+      })
+      .receive({ timeout: 10_000 })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.match(error.formatted, /ReferenceError: secret is not defined/);
+    assert.match(error.formatted, /usesClosure/);
+  });
+});
