@@ -4,7 +4,8 @@
  * per section and writes `<out>/<section>.json` and `<out>/summary.md`.
  *
  * Options:
- *   --sections a,b   sections to run (default: all registered, see sections/index.ts)
+ *   --sections a,b   sections to run (default: all registered, see sections/index.ts);
+ *                    sections with parts run each part in its own processes
  *   --quick          tiny sizes and short timings: a smoke test, numbers meaningless
  *                    (results go to tools/bench/results/quick unless --out is given)
  *   --out DIR        results directory (default tools/bench/results)
@@ -16,11 +17,13 @@
  * Environment: EXECNET_BENCH_PYTHON, the Python that has execnet (default /usr/bin/python3).
  * Exit status 1 when a section failed to run or a check failed.
  */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { hostInfo, renderSection, type SectionRecord, writeRecord, writeSummary } from './lib/report.js';
-import { type Check, type SectionDef, targetMet } from './lib/section.js';
-import { BENCH_DIR, type ChildResult, runPySection, runTsSection } from './lib/spawn.js';
+import { hostInfo, renderSection, type SectionRecord, sourceRevision, writeRecord, writeSummary } from './lib/report.js';
+import { type Check, type SectionData, type SectionDef, targetMet } from './lib/section.js';
+import { BENCH_DIR, type ChildResult, REPO_ROOT, runPySection, runTsSection } from './lib/spawn.js';
 import { findSection, SECTIONS } from './sections/index.js';
 
 /** Parsed command line. */
@@ -61,12 +64,24 @@ function parseOptions(argv: string[]): Options | undefined {
   const sub = [...(values.quick ? ['quick'] : []), ...(values.dist ? ['dist'] : [])].join('-');
   const defaultOut = path.join(BENCH_DIR, 'results', ...(sub ? [sub] : []));
   const outDir = values.out ? path.resolve(values.out) : defaultOut;
+  if (values.dist) {
+    const missing = ['core', 'serializer', 'transport-popen'].filter((p) => !existsSync(path.join(REPO_ROOT, 'packages', p, 'dist', 'index.js')));
+    if (missing.length) throw new Error(`--dist needs the built packages (missing dist/ of ${missing.join(', ')}): run pnpm build first`);
+  }
   return { sections, quick: values.quick, outDir, python: !values['no-python'], dist: values.dist };
 }
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-async function runSection(def: SectionDef, opts: Options): Promise<SectionRecord> {
+/** What one side of a section produced: its figures (merged over parts) or why there are none. */
+interface SideResult {
+  data: SectionData | undefined;
+  error?: string;
+  checks: Check[];
+}
+
+/** Runs the TS side (and the matching Python side) of a section that has no parts. */
+async function runWhole(def: SectionDef, opts: Options): Promise<{ ts: SideResult; py: SideResult; pythonSkipped?: string }> {
   log(`${def.name}: TypeScript (${opts.dist ? 'built dist/' : 'sources via tsx'}) ...`);
   const ts = await runTsSection(def.name, opts.quick, opts.dist);
   if (!ts.ok) log(`${def.name}: TypeScript side failed: ${ts.error}`);
@@ -83,22 +98,90 @@ async function runSection(def: SectionDef, opts: Options): Promise<SectionRecord
     }
   }
   const tsData = ts.ok ? ts.data : undefined;
-  const pyData = py?.ok ? py.data : undefined;
-  const childChecks = Array.isArray(tsData?.checks) ? (tsData.checks as Check[]) : [];
-  const rows = def.rows(tsData, pyData).map((r) => ({ ...r, met: targetMet(r) }));
+  return {
+    ts: {
+      data: tsData,
+      ...(ts.ok ? {} : { error: ts.error }),
+      checks: Array.isArray(tsData?.checks) ? (tsData.checks as Check[]) : [],
+    },
+    py: { data: py?.ok ? py.data : undefined, checks: [] },
+    ...(pythonSkipped ? { pythonSkipped } : {}),
+  };
+}
+
+/** Copies the provenance keys of the first part that has them to the top of a merged result. */
+function mergeParts(parts: Record<string, SectionData>, keys: readonly string[]): SectionData | undefined {
+  const names = Object.keys(parts);
+  if (names.length === 0) return undefined;
+  const merged: SectionData = { ...parts };
+  for (const key of keys) {
+    const from = names.find((n) => parts[n]?.[key] !== undefined);
+    if (from !== undefined) merged[key] = parts[from]![key];
+  }
+  return merged;
+}
+
+/**
+ * Runs a section part by part: each part's TS script in a fresh process, then its Python
+ * counterpart (if any) in another, so the two sides never run at the same time.
+ */
+async function runParts(def: SectionDef, opts: Options): Promise<{ ts: SideResult; py: SideResult; pythonSkipped?: string }> {
+  const tsParts: Record<string, SectionData> = {};
+  const pyParts: Record<string, SectionData> = {};
+  const tsErrors: string[] = [];
+  const pyErrors: string[] = [];
+  const checks: Check[] = [];
+  let pythonUnavailable: string | undefined = opts.python ? undefined : 'skipped (--no-python)';
+  const anyPython = def.parts!.some((p) => p.python);
+  for (const part of def.parts!) {
+    log(`${def.name}/${part.name}: TypeScript (${opts.dist ? 'built dist/' : 'sources via tsx'}) ...`);
+    const ts = await runTsSection(def.name, opts.quick, opts.dist, part.name);
+    if (ts.ok) {
+      tsParts[part.name] = ts.data;
+      if (Array.isArray(ts.data.checks)) for (const c of ts.data.checks as Check[]) checks.push({ ...c, name: `${part.name}: ${c.name}` });
+    } else {
+      log(`${def.name}/${part.name}: TypeScript side failed: ${ts.error}`);
+      tsErrors.push(`${part.name}: ${ts.error}`);
+    }
+    if (part.python && !pythonUnavailable) {
+      log(`${def.name}/${part.name}: Python execnet (${part.python}) ...`);
+      const py = await runPySection(part.python, opts.quick);
+      if (py.ok) pyParts[part.name] = py.data;
+      else {
+        log(`${def.name}/${part.name}: Python execnet skipped: ${py.error}`);
+        pyErrors.push(`${part.python}: ${py.error}`);
+        if (/not importable|not found/.test(py.error)) pythonUnavailable = py.error;
+      }
+    }
+  }
+  const pythonSkipped = !anyPython ? 'no Python counterpart' : pythonUnavailable ?? (pyErrors.length ? pyErrors.join('; ') : undefined);
+  return {
+    ts: { data: mergeParts(tsParts, ['node', 'quick']), ...(tsErrors.length ? { error: tsErrors.join('; ') } : {}), checks },
+    py: { data: mergeParts(pyParts, ['python', 'execnet', 'python_executable', 'quick']), checks: [] },
+    ...(pythonSkipped ? { pythonSkipped } : {}),
+  };
+}
+
+async function runSection(def: SectionDef, opts: Options): Promise<SectionRecord> {
+  const loadBefore = os.loadavg()[0]!;
+  const revision = sourceRevision();
+  const { ts, py, pythonSkipped } = def.parts ? await runParts(def, opts) : await runWhole(def, opts);
+  const rows = def.rows(ts.data, py.data).map((r) => ({ ...r, met: targetMet(r) }));
   return {
     section: def.name,
     title: def.title,
     time: new Date().toISOString(),
     quick: opts.quick,
     build: opts.dist ? 'dist' : 'source',
-    host: hostInfo(),
-    ts: tsData ?? null,
-    ...(ts.ok ? {} : { tsError: ts.error }),
-    python: pyData ?? null,
+    host: hostInfo(loadBefore),
+    revision,
+    ts: ts.data ?? null,
+    ...(ts.error ? { tsError: ts.error } : {}),
+    python: py.data ?? null,
     ...(pythonSkipped ? { pythonSkipped } : {}),
     rows,
-    checks: [...childChecks, ...(def.checks?.(tsData, pyData) ?? [])],
+    checks: [...ts.checks, ...(def.checks?.(ts.data, py.data) ?? [])],
+    notes: def.notes?.(ts.data, py.data) ?? [],
   };
 }
 

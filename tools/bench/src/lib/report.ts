@@ -2,10 +2,12 @@
  * Result files and Markdown rendering: `results/<section>.json` for each section run,
  * and `results/summary.md` with one table per section found in the results directory.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Check, type Row, type SectionData, type Target, targetMet } from './section.js';
+import { REPO_ROOT } from './spawn.js';
 
 /** Everything recorded about one section run; the content of `results/<section>.json`. */
 export interface SectionRecord {
@@ -16,7 +18,9 @@ export interface SectionRecord {
   quick: boolean;
   /** What the TS side ran: the TypeScript sources through tsx, or the built `dist/`. */
   build: 'source' | 'dist';
-  host: { cpu: string; ncpu: number; kernel: string; node: string };
+  host: { cpu: string; ncpu: number; kernel: string; node: string; memGiB?: number; loadavg1?: number };
+  /** The commit measured, and whether packages/ had uncommitted changes. */
+  revision?: { commit: string; dirtyPackages: boolean };
   /** The TS child's JSON, or null with `tsError`. */
   ts: SectionData | null;
   tsError?: string;
@@ -25,12 +29,31 @@ export interface SectionRecord {
   pythonSkipped?: string;
   rows: (Row & { met?: boolean })[];
   checks: Check[];
+  /** Remarks printed under the table (see {@link SectionDef.notes}). */
+  notes?: string[];
 }
 
 /** Description of this machine for the record. */
-export function hostInfo(): SectionRecord['host'] {
+export function hostInfo(loadavg1 = os.loadavg()[0]!): SectionRecord['host'] {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model ?? '', ncpu: cpus.length, kernel: os.release(), node: process.version };
+  return {
+    cpu: cpus[0]?.model ?? '',
+    ncpu: cpus.length,
+    kernel: os.release(),
+    node: process.version,
+    memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadavg1: Math.round(loadavg1 * 100) / 100,
+  };
+}
+
+/** The git commit of the repository and whether `packages/` differs from it (undefined outside git). */
+export function sourceRevision(): SectionRecord['revision'] {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirtyPackages: git('status', '--porcelain', '--', 'packages').length > 0 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Format a figure like the reference tables: thousands separators, 2–4 significant decimals. */
@@ -83,18 +106,21 @@ export function renderChecks(checks: readonly Check[]): string {
 export function renderSection(rec: SectionRecord): string {
   const py = rec.python;
   const pyDesc = py
-    ? `Python ${String(py.python ?? '?')} / execnet ${String(py.execnet ?? '?')}`
+    ? `Python ${String(py.python ?? '?')} / execnet ${String(py.execnet ?? '?')}${rec.pythonSkipped ? ` (${rec.pythonSkipped})` : ''}`
     : `Python execnet: ${rec.pythonSkipped ?? 'not measured'}`;
   const parts = [
     `## ${rec.section}: ${rec.title}`,
     '',
     `${rec.time}${rec.quick ? ', **--quick (numbers meaningless)**' : ''}; ` +
       `TS ${rec.build === 'dist' ? 'built dist/' : 'sources via tsx'} on Node ${rec.host.node}; ${pyDesc}; ` +
-      `${rec.host.ncpu} x ${rec.host.cpu}`,
+      `${rec.host.ncpu} x ${rec.host.cpu}` +
+      (rec.host.loadavg1 !== undefined ? `; 1-min load average ${rec.host.loadavg1} before the section` : '') +
+      (rec.revision ? `; commit ${rec.revision.commit}${rec.revision.dirtyPackages ? ' with uncommitted changes in packages/' : ''}` : ''),
     '',
   ];
   if (rec.tsError) parts.push(`**TypeScript side failed:** ${rec.tsError}`, '');
   parts.push(renderTable(rec.rows), '');
+  if (rec.notes?.length) parts.push(...rec.notes.map((n) => `- ${n}`), '');
   const checks = renderChecks(rec.checks);
   if (checks) parts.push('Checks:', '', checks, '');
   return parts.join('\n');
@@ -114,6 +140,11 @@ export function writeRecord(outDir: string, rec: SectionRecord): string {
  * Python figures come from one invocation; compare ratios, not absolute figures.
  */
 export function writeSummary(outDir: string, sectionOrder: readonly string[]): string {
+  const records: SectionRecord[] = [];
+  for (const name of sectionOrder) {
+    const file = path.join(outDir, `${name}.json`);
+    if (existsSync(file)) records.push(JSON.parse(readFileSync(file, 'utf8')) as SectionRecord);
+  }
   const parts = [
     '# Benchmark results',
     '',
@@ -122,11 +153,20 @@ export function writeSummary(outDir: string, sectionOrder: readonly string[]): s
     'MB = 10^6 bytes, MiB = 2^20 bytes. Figures are medians of repeated runs.',
     '',
   ];
-  for (const name of sectionOrder) {
-    const file = path.join(outDir, `${name}.json`);
-    if (!existsSync(file)) continue;
-    parts.push(renderSection(JSON.parse(readFileSync(file, 'utf8')) as SectionRecord));
+  const first = records[0];
+  if (first) {
+    const times = records.map((r) => r.time).sort();
+    const h = first.host;
+    parts.push(
+      `Measured ${times[0]!.slice(0, 10)}` +
+        (times.length > 1 && times.at(-1)!.slice(0, 10) !== times[0]!.slice(0, 10) ? ` to ${times.at(-1)!.slice(0, 10)}` : '') +
+        ` on ${h.ncpu} x ${h.cpu}${h.memGiB ? `, ${h.memGiB} GiB RAM` : ''}, Linux ${h.kernel}, Node ${h.node}` +
+        (first.revision ? `; commit ${first.revision.commit}${first.revision.dirtyPackages ? ' (with uncommitted changes in packages/)' : ''}` : '') +
+        '.',
+      '',
+    );
   }
+  for (const rec of records) parts.push(renderSection(rec));
   const out = path.join(outDir, 'summary.md');
   writeFileSync(out, parts.join('\n'));
   return out;

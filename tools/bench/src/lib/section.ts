@@ -44,6 +44,18 @@ export interface Check {
   detail?: string;
 }
 
+/**
+ * One run of a section that is measured in several fresh processes (e.g. one per transfer
+ * direction and codec, so that each gets its own peak RSS). The TS script is started with
+ * `--part <name>`; the Python section, if any, with `--section <python>`.
+ */
+export interface SectionPart {
+  /** Part name, also the key of its figures: use letters, digits and `_` only. */
+  name: string;
+  /** Section of `python/py_bench.py` measured right after this part, if any. */
+  python?: string;
+}
+
 /** Definition of one benchmark section, as listed in the registry. */
 export interface SectionDef {
   /** Section name: the TS script is `src/sections/<name>.ts`; also the results file name. */
@@ -53,18 +65,29 @@ export interface SectionDef {
   /** Name of the section in `python/py_bench.py`, when Python execnet is measured too. */
   python?: string;
   /**
+   * Measure the section in several runs, each in fresh processes. Then `ts` and `py` of
+   * `rows`/`checks` hold one object per part name (`ts.r2l_execnet.MB_per_s`), plus
+   * `node` / `python` / `execnet` copied from the first part that has them; `python` above
+   * is ignored.
+   */
+  parts?: readonly SectionPart[];
+  /**
    * Figures and ratios to print. `ts` is undefined when the TS child failed, `py` when
    * Python execnet was skipped or failed; rows must tolerate both.
    */
   rows(ts: SectionData | undefined, py: SectionData | undefined): Row[];
   /** Checks that need both sides (the TS child reports its own in `checks`). */
   checks?(ts: SectionData | undefined, py: SectionData | undefined): Check[];
+  /** Remarks printed under the table (environment, definitions), one Markdown line each. */
+  notes?(ts: SectionData | undefined, py: SectionData | undefined): string[];
 }
 
 /** Options passed to a section's TypeScript measurement. */
 export interface MeasureOptions {
   /** Tiny sizes and short timings: a smoke test, numbers meaningless. */
   quick: boolean;
+  /** The part to measure (`--part`), for sections with {@link SectionDef.parts}. */
+  part?: string;
 }
 
 /**
@@ -113,6 +136,16 @@ export function atLeastX(value: number): Target {
 /** A goal "TS value ≥ value". */
 export function atLeast(value: number): Target {
   return { on: 'ts', op: '>=', value };
+}
+
+/** A goal "ratio ≤ value". */
+export function atMostX(value: number): Target {
+  return { on: 'ratio', op: '<=', value };
+}
+
+/** A goal "TS value ≤ value". */
+export function atMost(value: number): Target {
+  return { on: 'ts', op: '<=', value };
 }
 
 /** Whether a row meets its target: true, false, or undefined (no target or no figure). */

@@ -45,15 +45,17 @@ export function runJsonChild(cmd: string, args: readonly string[], env?: NodeJS.
 
 /**
  * Run the TypeScript side of a section: `node --import tsx --conditions=@execnet/source
- * tools/bench/src/sections/<name>.ts [--quick]`, in a fresh process with its own heap.
- * With `dist`, the `@execnet/source` condition is left out, so the workspace packages load
- * from their built `dist/` (run `pnpm build` first); only the bench scripts go through tsx.
+ * tools/bench/src/sections/<name>.ts [--quick] [--part <part>]`, in a fresh process with
+ * its own heap. With `dist`, the `@execnet/source` condition is left out, so the workspace
+ * packages load from their built `dist/` (run `pnpm build` first); only the bench scripts go
+ * through tsx.
  */
-export async function runTsSection(name: string, quick: boolean, dist = false): Promise<ChildResult> {
+export async function runTsSection(name: string, quick: boolean, dist = false, part?: string): Promise<ChildResult> {
   const script = path.join(BENCH_DIR, 'src', 'sections', `${name}.ts`);
   if (!existsSync(script)) return { ok: false, error: `missing ${path.relative(REPO_ROOT, script)}` };
   const args = ['--import', 'tsx', ...(dist ? [] : ['--conditions=@execnet/source']), script];
   if (quick) args.push('--quick');
+  if (part !== undefined) args.push('--part', part);
   const res = await runJsonChild(process.execPath, args);
   return !res.ok && dist ? { ...res, error: `${res.error} (--dist needs the packages built: pnpm build)` } : res;
 }

@@ -5,10 +5,15 @@
  * the definition here.
  */
 import { type SectionDef } from '../lib/section.js';
+import { bulkSection } from './bulk.def.js';
+import { channelsSection } from './channels.def.js';
+import { rttSection } from './rtt.def.js';
 import { serializerSection } from './serializer.def.js';
+import { smallSection } from './small.def.js';
+import { startupSection } from './startup.def.js';
 
-/** All sections, in the order `pnpm bench` runs them. */
-export const SECTIONS: readonly SectionDef[] = [serializerSection];
+/** All sections, in the order `pnpm bench` runs them (the reference baseline's order). */
+export const SECTIONS: readonly SectionDef[] = [startupSection, rttSection, smallSection, bulkSection, channelsSection, serializerSection];
 
 /** Look up a section by name. */
 export function findSection(name: string): SectionDef | undefined {
