@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { StringOptions } from '@execnet/serializer';
+import { tuple, type StringOptions, type Tuple } from '@execnet/serializer';
 import { channelReader, channelWriter, type ChannelFileMode, type ChannelFileOptions } from './channel-file.js';
 import { ChannelClosedError, EOFError, ExecnetError, RemoteError } from './errors.js';
 import { MessageCode } from './protocol.js';
@@ -183,6 +183,22 @@ export class Channel implements AsyncIterable<unknown> {
   }
 
   /**
+   * Sets how Python strings in items arriving on this channel load, here and on the peer
+   * (Python workers honour it; values sent are not affected). Each call sets both options.
+   * @throws {ChannelClosedError} the channel is closed
+   * @throws {GatewayClosedError} the connection is gone
+   * @example
+   * ch.reconfigure({ py3strAsPy2str: true }) // Python str now arrives here as UTF-8 bytes
+   * @see execnet Channel.reconfigure
+   */
+  reconfigure(options?: StringOptions): void {
+    if (this.closed) throw new ChannelClosedError(this.id, `cannot reconfigure ${this}`);
+    const { config, item } = reconfigureItem(options);
+    void this.host.sendMessage(MessageCode.RECONFIGURE, this.id, this.host.encode(item));
+    this.strconfig = config;
+  }
+
+  /**
    * Waits until no more values can arrive (the peer closed or the connection ended), then
    * rejects with the peer's error if there was one. Queued values stay receivable.
    * @throws {RemoteError} the remote code failed
@@ -303,4 +319,13 @@ export class Channel implements AsyncIterable<unknown> {
 export function errorText(error: string | Error): string {
   if (typeof error === 'string') return error;
   return error.stack ?? `${error.name}: ${error.message}`;
+}
+
+/**
+ * Python execnet's reconfigure arguments with its defaults (`py2str_as_py3str=True,
+ * py3str_as_py2str=False`), and the `(bool, bool)` tuple the RECONFIGURE message carries.
+ */
+export function reconfigureItem(options: StringOptions | undefined): { config: Required<StringOptions>; item: Tuple } {
+  const config = { py2strAsPy3str: options?.py2strAsPy3str ?? true, py3strAsPy2str: options?.py3strAsPy2str ?? false };
+  return { config, item: tuple(config.py2strAsPy3str, config.py3strAsPy2str) };
 }

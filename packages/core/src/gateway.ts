@@ -1,6 +1,6 @@
-import type { Codec } from '@execnet/serializer';
+import type { Codec, StringOptions } from '@execnet/serializer';
 import { BaseGateway } from './base-gateway.js';
-import type { Channel } from './channel.js';
+import { reconfigureItem, type Channel } from './channel.js';
 import { createLog } from './debug.js';
 import { BootstrapError, GatewayClosedError, TimeoutError } from './errors.js';
 import type { Message } from './message.js';
@@ -202,6 +202,19 @@ export class Gateway extends BaseGateway {
       numExecuting: Number(get('numexecuting')),
       execModel: String(get('execmodel')),
     };
+  }
+
+  /**
+   * Sets how Python strings load, here and on the worker, for gateway messages and for
+   * channels made from now on (a channel's own {@link Channel.reconfigure} overrides it).
+   * Each call sets both options; the defaults are execnet's.
+   * @throws {GatewayClosedError} the connection is gone
+   * @see execnet Gateway.reconfigure
+   */
+  reconfigure(options?: StringOptions): void {
+    const { config, item } = reconfigureItem(options);
+    void this.writeMessage(MessageCode.RECONFIGURE, 0, this.host.encode(item));
+    this.strconfig = config;
   }
 
   /** Facts about the worker process; cached unless `update` is true. */

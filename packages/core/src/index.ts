@@ -73,3 +73,4 @@ export {
   LoadError,
   isDataFormatError,
 } from '@execnet/serializer';
+export type { StringOptions } from '@execnet/serializer';
