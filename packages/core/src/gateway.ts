@@ -76,6 +76,7 @@ export class Gateway extends BaseGateway {
   /** Hashes of the module bundles this worker has (it caches them). */
   private readonly bundlesSent = new Set<string>();
   private exited = false;
+  private endStarted = false;
   /** @internal Set by the owning group: moves the gateway to its "exiting" list. */
   onExit: ((gateway: Gateway) => void) | undefined;
 
@@ -92,6 +93,11 @@ export class Gateway extends BaseGateway {
       (status) => (this.exitStatus = status),
       () => (this.exitStatus = { code: null, signal: null }),
     );
+    // A child of the worker may keep the protocol stream open after the worker died; its exit
+    // then ends the connection anyway.
+    void this.exitPromise.then(() => {
+      setTimeout(() => void this.onEnd(), EXIT_STATUS_WAIT_MS).unref();
+    });
     const writable = connection.writable;
     this.sink = {
       write: (chunk) => writable.write(chunk),
@@ -362,6 +368,8 @@ export class Gateway extends BaseGateway {
   }
 
   private async onEnd(streamError?: Error): Promise<void> {
+    if (this.endStarted) return;
+    this.endStarted = true;
     if (this.connectionError && this.handshaken) {
       this.resolveEnded();
       return;
