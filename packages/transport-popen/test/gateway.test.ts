@@ -152,10 +152,11 @@ describe('remote code from a module URL', () => {
   });
 
   it('is sent, not imported by the worker from its path', async () => {
-    writeFileSync(file, 'export default function (channel, kwargs) { channel.send(kwargs.x) }\n');
+    writeFileSync(file, 'export default async function (channel, kwargs) { channel.send([kwargs.x, await channel.receive()]) }\n');
     const ch = gw.remoteExec(pathToFileURL(file), { x: 'sent' });
+    await ch.send('item'); // resolves once the module went out with the CHANNEL_EXEC
     unlinkSync(file);
-    assert.equal(await ch.receive(), 'sent');
+    assert.deepEqual(await ch.receive(), ['sent', 'item']);
   });
 
   it('fails with a RemoteError naming the module file and line', async () => {
