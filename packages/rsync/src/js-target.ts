@@ -1,0 +1,374 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Float, type Channel } from '@execnet/core';
+import { CreditWindow } from './credit-window.js';
+import { createLog } from './debug.js';
+import { computeDelta, parseSignature, type DeltaSink, type Signature } from './delta.js';
+import { DestinationError, RemoteFileError } from './errors.js';
+import {
+  CHUNK_SIZE,
+  CREDIT_EVERY,
+  CREDIT_WINDOW,
+  DELTA_MIN_SIZE,
+  LIST_BATCH,
+  PROTOCOL_VERSION,
+  SMALL_FILE_SIZE,
+  STRONG_HASH,
+  type ChangeAction,
+  type RemoteConfig,
+  type WireEntry,
+} from './protocol.js';
+import { remoteJsSource } from './remote-js.js';
+import { emptyTargetReport, type TargetReport } from './report.js';
+import { hashFile, readFully, sameBytes } from './source-file.js';
+import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
+import { mtimeMicros, problemFor, type SourceEntry } from './tree-walk.js';
+
+const log = createLog('rsync:js');
+const END = Symbol('end of channel');
+
+/** A request of the worker: `[index, kind, exists, extra]`. */
+type Request = [number, string, boolean, unknown];
+
+/** The source could not be read; the worker is told to skip the file. */
+class SourceReadError extends Error {}
+
+/**
+ * The master's side of the JavaScript protocol (protocol.ts) with one worker: lists the tree,
+ * answers the worker's requests one at a time with whole files, chunks or deltas, within a
+ * credit window.
+ */
+export class JsTarget implements Target {
+  readonly report: TargetReport;
+  readonly done: Promise<void>;
+  private readonly settle: ReturnType<typeof settleable>;
+  private channel: Channel | undefined;
+  private readonly window = new CreditWindow(CREDIT_WINDOW);
+  private readonly queue: Request[] = [];
+  private pumping = false;
+  private readonly existed = new Map<number, boolean>();
+  private readonly chunk = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, SMALL_FILE_SIZE));
+  private listComplete = false;
+  private filesDone = 0;
+  private bytesDone = 0;
+  private finished = false;
+  private failure: Error | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly spec: TargetSpec,
+    private readonly ctx: SendContext,
+  ) {
+    this.report = emptyTargetReport(spec.gateway.id, spec.destDir, 'js', ctx.dryRun);
+    this.settle = settleable();
+    this.done = this.settle.promise;
+  }
+
+  async start(): Promise<void> {
+    const config: RemoteConfig = {
+      version: PROTOCOL_VERSION,
+      dest: normalizeDest(this.spec.destDir),
+      delete: this.spec.delete,
+      dryRun: this.ctx.dryRun,
+      chunkSize: CHUNK_SIZE,
+      creditEvery: CREDIT_EVERY,
+      deltaMinSize: DELTA_MIN_SIZE,
+      strongHash: STRONG_HASH,
+    };
+    const channel = this.spec.gateway.remoteExec(remoteJsSource(), config as unknown as Record<string, unknown>);
+    this.channel = channel;
+    channel.setCallback((item) => this.onMessage(item), { endMarker: END });
+  }
+
+  push(entries: readonly SourceEntry[]): void {
+    for (let i = 0; i < entries.length; i += LIST_BATCH) {
+      this.post(['list', entries.slice(i, i + LIST_BATCH).map((e) => this.wire(e))]);
+    }
+  }
+
+  end(): void {
+    this.post(['end']);
+  }
+
+  abort(reason: Error): void {
+    if (this.settled) return;
+    this.failure ??= reason;
+    this.window.close(reason);
+    if (this.channel && !this.channel.isClosed) this.channel.close(reason);
+    else if (!this.channel) this.fail(reason);
+  }
+
+  private wire(e: SourceEntry): WireEntry {
+    const mtime = new Float(mtimeMicros(e.mtimeNs)) as unknown as number;
+    switch (e.kind) {
+      case 'dir':
+        return [e.rel, 'd', e.mode & 0o7777, mtime, 0, this.spec.delete ? (e.names ?? []) : null];
+      case 'file':
+        return [e.rel, 'f', e.mode & 0o7777, mtime, e.size, null];
+      case 'link':
+        return [e.rel, 'l', 0, mtime, 0, e.linkBase !== undefined ? ['base', e.linkBase] : ['raw', e.linkTarget]];
+      default:
+        return [e.rel, 's', 0, 0, 0, null];
+    }
+  }
+
+  /** Sends without waiting; a closed channel is noticed through the end marker. */
+  private post(item: unknown): void {
+    const channel = this.channel;
+    if (!channel || channel.isClosed) return;
+    channel.send(item).catch(() => undefined);
+  }
+
+  /** Sends and waits until the connection can take more. */
+  private async sendNow(item: unknown): Promise<void> {
+    const channel = this.channel as Channel;
+    if (this.failure) throw this.failure;
+    await channel.send(item);
+  }
+
+  private onMessage(item: unknown): void {
+    if (item === END) {
+      void this.onEnd();
+      return;
+    }
+    try {
+      this.handle(item as unknown[]);
+    } catch (error) {
+      this.abort(error as Error);
+    }
+  }
+
+  private handle(msg: unknown[]): void {
+    const channel = this.channel as Channel;
+    switch (msg[0]) {
+      case 'req': {
+        const [, rawIndex, how, exists, extra] = msg as [string, number, string, boolean, unknown];
+        const index = Number(rawIndex);
+        const entry = this.fileEntry(index);
+        if (!this.existed.has(index)) {
+          this.existed.set(index, Boolean(exists));
+          this.report.filesRequested++;
+          this.report.bytesTotal += entry.size;
+        }
+        if (this.ctx.dryRun && how === 'full') {
+          this.change(entry.rel, exists ? 'update' : 'create');
+          return;
+        }
+        this.queue.push([index, how, Boolean(exists), extra]);
+        void this.pump();
+        return;
+      }
+      case 'listed':
+        this.listComplete = true;
+        this.ctx.callback?.('list', this.report.bytesTotal, channel);
+        this.emitProgress('', 0);
+        return;
+      case 'ack': {
+        const [, rawIndex, credit, status] = msg as [string, number, number, string];
+        this.window.release(Number(credit));
+        const entry = this.fileEntry(Number(rawIndex));
+        if (status === 'written') this.change(entry.rel, this.existed.get(entry.index) ? 'update' : 'create');
+        else if (status === 'same' && !this.ctx.dryRun) this.change(entry.rel, 'attrs');
+        if (status === 'written' || status === 'same') this.ctx.callback?.('ack', entry.size, channel);
+        this.filesDone++;
+        this.bytesDone += entry.size;
+        this.emitProgress(entry.rel, 0);
+        return;
+      }
+      case 'credit':
+        this.window.release(Number(msg[1]));
+        return;
+      case 'problem': {
+        const [, , rel, errno, message] = msg as [string, number, string, string | null, string];
+        this.report.problems.push(
+          new RemoteFileError(`cannot write ${rel || '.'} in ${this.spec.destDir} on ${this.spec.gateway.id}: ${message}`, {
+            gatewayId: this.spec.gateway.id,
+            destDir: this.spec.destDir,
+            path: rel,
+            errno: errno ?? undefined,
+          }),
+        );
+        return;
+      }
+      case 'fail':
+        this.failure ??= new DestinationError(String(msg[2]), { gatewayId: this.spec.gateway.id, destDir: this.spec.destDir });
+        return;
+      case 'done':
+        for (const [path, action] of msg[1] as Array<[string, ChangeAction]>) this.change(path, action);
+        this.finished = true;
+        this.spec.finishedCallback?.();
+        return;
+      default:
+        throw new Error(`unknown message from the rsync worker: ${JSON.stringify(msg[0])}`);
+    }
+  }
+
+  private async onEnd(): Promise<void> {
+    this.window.close(this.failure ?? new Error('channel closed'));
+    if (this.settled) return;
+    try {
+      await this.channel?.waitClose();
+    } catch (error) {
+      return this.fail(this.failure ?? error);
+    }
+    if (this.failure) return this.fail(this.failure);
+    if (!this.finished) return this.fail(new Error(`connection unexpectedly closed: ${String(this.spec.gateway)}`));
+    this.settled = true;
+    this.settle.resolve();
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.report.error = targetError(this.spec, error);
+    log(this.spec.gateway.id, 'target failed:', this.report.error.message);
+    this.settle.reject(this.report.error);
+  }
+
+  private fileEntry(index: number): SourceEntry {
+    const entry = this.ctx.entries[index];
+    if (!entry || entry.kind !== 'file') throw new Error(`the worker asked for entry ${index}, which is not a file`);
+    return entry;
+  }
+
+  private change(path: string, action: ChangeAction): void {
+    this.report.changes.push({ path, action });
+  }
+
+  private emitProgress(path: string, current: number): void {
+    const progress = this.ctx.progress;
+    if (!progress) return;
+    progress({
+      gatewayId: this.spec.gateway.id,
+      destDir: this.spec.destDir,
+      path,
+      bytesDone: this.bytesDone + current,
+      bytesTotal: this.report.bytesTotal,
+      filesDone: this.filesDone,
+      filesTotal: this.report.filesRequested,
+      literalBytes: this.report.literalBytes,
+      listComplete: this.listComplete,
+    });
+  }
+
+  /** Answers requests one at a time, in the order they came. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.failure) await this.serve(this.queue.shift() as Request);
+    } catch (error) {
+      this.abort(error as Error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async serve([index, how, , extra]: Request): Promise<void> {
+    const entry = this.fileEntry(index);
+    try {
+      if (how === 'full') await this.sendFile(entry);
+      else if (how === 'sum') await this.compareSum(entry, extra);
+      else if (how === 'sig') await this.sendDelta(entry, parseSignature(extra));
+      else throw new Error(`unknown request kind ${JSON.stringify(how)}`);
+    } catch (error) {
+      if (!(error instanceof SourceReadError)) throw error;
+      this.ctx.problem(problemFor(entry.path, error.cause));
+      this.post(['skip', index]);
+    }
+  }
+
+  private async compareSum(entry: SourceEntry, theirs: unknown): Promise<void> {
+    const ours = source(() => hashFile(entry.path, this.chunk));
+    if (sameBytes(ours, theirs as Uint8Array)) {
+      if (this.ctx.dryRun) this.change(entry.rel, 'attrs');
+      this.post(['same', entry.index]);
+    } else if (this.ctx.dryRun) {
+      this.change(entry.rel, 'update');
+      this.post(['differs', entry.index]);
+    } else {
+      await this.sendFile(entry);
+    }
+  }
+
+  private async sendFile(entry: SourceEntry): Promise<void> {
+    const fd = source(() => openSync(entry.path, 'r'));
+    try {
+      const size = source(() => fstatSync(fd).size);
+      this.ctx.verbose(this.spec.gateway, entry.rel);
+      this.report.filesTransferred++;
+      if (size <= SMALL_FILE_SIZE) {
+        const got = source(() => readFully(fd, this.chunk, size, 0));
+        await this.window.acquire(got);
+        // send() encodes synchronously, so the chunk buffer is free again at once.
+        this.post(['file', entry.index, this.chunk.subarray(0, got)]);
+        this.report.literalBytes += got;
+        return;
+      }
+      for (let pos = 0; ; ) {
+        const got = source(() => readSync(fd, this.chunk, 0, CHUNK_SIZE, pos));
+        if (got === 0) break;
+        await this.window.acquire(got);
+        await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
+        pos += got;
+        this.report.literalBytes += got;
+        this.emitProgress(entry.rel, pos);
+      }
+      this.post(['eof', entry.index, null]);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private async sendDelta(entry: SourceEntry, sig: Signature): Promise<void> {
+    const fd = source(() => openSync(entry.path, 'r'));
+    try {
+      const size = source(() => fstatSync(fd).size);
+      this.ctx.verbose(this.spec.gateway, entry.rel);
+      this.report.filesTransferred++;
+      let ops: unknown[] = [];
+      let opsBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (ops.length === 0) return;
+        const batch = ops;
+        ops = [];
+        opsBytes = 0;
+        await this.sendNow(['delta', entry.index, batch]);
+      };
+      const sink: DeltaSink = {
+        literal: async (bytes) => {
+          await this.window.acquire(bytes.length);
+          ops.push(Buffer.from(bytes));
+          opsBytes += bytes.length;
+          if (opsBytes >= CHUNK_SIZE) await flush();
+        },
+        copy: async (offset, length) => {
+          ops.push([offset, length]);
+          if (ops.length >= 1024) await flush();
+        },
+        progress: (position) => this.emitProgress(entry.rel, position),
+      };
+      let result;
+      try {
+        result = await computeDelta(fd, size, sig, sink);
+      } catch (error) {
+        if (this.failure || this.channel?.isClosed) throw error;
+        throw new SourceReadError(String(error), { cause: error });
+      }
+      await flush();
+      this.post(['eof', entry.index, result.md5]);
+      this.report.literalBytes += result.literalBytes;
+      this.report.matchedBytes += result.matchedBytes;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Runs a read of the source; its failure becomes a {@link SourceReadError}. */
+function source<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new SourceReadError((error as Error).message, { cause: error });
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Types and constants of the protocol between the master and the JavaScript remote side
+ * (`remote-js.ts`). Every message is an array whose first item names the operation.
+ * The reference protocol spoken with Python workers is described in `python-target.ts`.
+ */
+
+/** Version of the JavaScript protocol; the master ships the remote side, so both always match. */
+export const PROTOCOL_VERSION = 1;
+
+/** Operations the master sends. */
+export const ToWorker = {
+  /** `['list', WireEntry[]]`: the next entries of the source tree, in walk order. */
+  LIST: 'list',
+  /** `['end']`: the tree is complete. */
+  END: 'end',
+  /** `['file', index, bytes]`: the whole content of a small file. */
+  FILE: 'file',
+  /** `['data', index, bytes]`: the next chunk of a file sent in chunks. */
+  DATA: 'data',
+  /** `['delta', index, ops]`: ops are literal bytes or `[offset, length]` copies from the old file. */
+  DELTA: 'delta',
+  /** `['eof', index, md5 | null]`: end of a chunked or delta file; the md5 verifies a delta. */
+  EOF: 'eof',
+  /** `['same', index]`: the content is equal; set mode and mtime only. */
+  SAME: 'same',
+  /** `['differs', index]`: (dry-run) the content differs. */
+  DIFFERS: 'differs',
+  /** `['skip', index]`: the source could not be read; leave the target's path as it is. */
+  SKIP: 'skip',
+} as const;
+/** An operation the master sends. */
+export type ToWorker = (typeof ToWorker)[keyof typeof ToWorker];
+
+/** Operations the worker sends. */
+export const FromWorker = {
+  /** `['req', index, RequestKind, exists, extra]`: the worker needs this file. */
+  REQUEST: 'req',
+  /** `['listed', requestCount]`: every entry was compared; no more requests follow (except retries). */
+  LISTED: 'listed',
+  /** `['ack', index, credit, AckStatus]`: the file is in place (or was left alone on failure). */
+  ACK: 'ack',
+  /** `['credit', bytes]`: the worker consumed this many bytes of file data. */
+  CREDIT: 'credit',
+  /** `['problem', index | -1, relPath, errno, message]`: one path could not be written. */
+  PROBLEM: 'problem',
+  /** `['fail', errorCode, message]`: the target cannot be used at all. */
+  FAIL: 'fail',
+  /** `['done', changes]`: finished; changes are `[relPath, ChangeAction]` pairs made by the worker. */
+  DONE: 'done',
+} as const;
+/** An operation the worker sends. */
+export type FromWorker = (typeof FromWorker)[keyof typeof FromWorker];
+
+/** How the worker asks for a file. */
+export const RequestKind = {
+  /** Send the whole content: the target has nothing usable. */
+  FULL: 'full',
+  /** Same size, other mtime: extra is the md5 of the target's copy; the master answers `same` or sends it. */
+  SUM: 'sum',
+  /** A large file: extra is the block signature of the target's copy; the master sends a delta. */
+  SIG: 'sig',
+} as const;
+/** How the worker asks for a file. */
+export type RequestKind = (typeof RequestKind)[keyof typeof RequestKind];
+
+/** How a requested file ended on the worker. */
+export const AckStatus = {
+  WRITTEN: 'written',
+  SAME: 'same',
+  FAILED: 'failed',
+  SKIPPED: 'skipped',
+} as const;
+/** How a requested file ended on the worker. */
+export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
+
+/** Entry kinds on the wire. */
+export const WireKind = { DIR: 'd', FILE: 'f', LINK: 'l', SKIP: 's' } as const;
+/** An entry kind on the wire. */
+export type WireKind = (typeof WireKind)[keyof typeof WireKind];
+
+/**
+ * One entry of the tree: `[relPath, kind, mode & 0o7777, mtimeMicroseconds, size, extra]`.
+ * extra: for directories the names to keep (with `delete`) or null; for links
+ * `[linkKind, target]` where linkKind `base` means "target is relative to the destination".
+ */
+export type WireEntry = [string, WireKind, number, number, number, unknown];
+
+/** A block signature as sent in a `sig` request: `[blockSize, weak, strong]`. */
+export type WireSignature = [number, Uint8Array, Uint8Array];
+
+/** File data chunks and literal runs are at most this big. */
+export const CHUNK_SIZE = 256 * 1024;
+/** Files up to this size go in one `file` message. */
+export const SMALL_FILE_SIZE = CHUNK_SIZE;
+/** Unacknowledged file data per target, at most. */
+export const CREDIT_WINDOW = 8 * 1024 * 1024;
+/** The worker returns credit at least this often. */
+export const CREDIT_EVERY = 1024 * 1024;
+/** Changed files at least this big (on both sides) are sent as a delta. */
+export const DELTA_MIN_SIZE = 512 * 1024;
+/** Entries per `list` message. */
+export const LIST_BATCH = 512;
+/** Strong hash of blocks and whole files (Node's crypto names it so). */
+export const STRONG_HASH = 'md5';
+/** Bytes of one strong hash. */
+export const STRONG_HASH_LENGTH = 16;
+
+/** What the worker receives as kwargs of the remote_exec. */
+export interface RemoteConfig {
+  version: number;
+  dest: string;
+  delete: boolean;
+  dryRun: boolean;
+  chunkSize: number;
+  creditEvery: number;
+  deltaMinSize: number;
+  strongHash: string;
+}
+
+/** What changed (or would change, in a dry-run) at one path of a target. */
+export type ChangeAction = 'mkdir' | 'create' | 'update' | 'attrs' | 'symlink' | 'delete';

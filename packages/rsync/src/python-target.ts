@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Float, tuple, type Channel, type Tuple } from '@execnet/core';
+import { createLog } from './debug.js';
+import { DestinationError } from './errors.js';
+import { PYTHON_DEST_CHECK, pythonRemoteSource } from './remote-python.js';
+import { emptyTargetReport, type TargetReport } from './report.js';
+import { sameBytes } from './source-file.js';
+import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
+import { problemFor, pythonMtime, type SourceEntry } from './tree-walk.js';
+
+const log = createLog('rsync:python');
+
+/**
+ * The master's side of Python execnet's own RSync protocol (spec §8), with execnet's
+ * `rsync_remote` running on a Python worker. Messages, exactly:
+ *
+ * - to the worker: `(destdir, options)` first; then the tree, one item per path in walk order:
+ *   a directory is the list `[st_mode, name, …]`, a file the tuple `(st_mode, st_mtime, st_size)`,
+ *   a link or a skipped entry `None`; later each requested file's bytes (or `None`: unchanged or
+ *   unreadable); after `("links", None)` the link tuples `("linkbase" | "link", relpath, target)`
+ *   and the integer `42`.
+ * - from the worker: `("send", (components, md5 | None))`, `("list_done", None)`,
+ *   `("ack", relpath)`, `("links", None)`, `("done", None)`.
+ *
+ * execnet's master sets the channel's string options to `(False, False)`; that changes only how
+ * Python 2 `str` items load, and neither side sends any (both send text as unicode, data as
+ * bytes), so no RECONFIGURE is needed.
+ */
+export class PythonTarget implements Target {
+  readonly report: TargetReport;
+  readonly done: Promise<void>;
+  private readonly settle: ReturnType<typeof settleable>;
+  private channel: Channel | undefined;
+  private readonly links: Tuple[] = [];
+  private readonly sizes = new Map<string, number>();
+  private readonly queue: unknown[] = [];
+  private draining = false;
+  private bytesDone = 0;
+  private filesDone = 0;
+  private listComplete = false;
+  private finished = false;
+  private failure: Error | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly spec: TargetSpec,
+    private readonly ctx: SendContext,
+  ) {
+    this.report = emptyTargetReport(spec.gateway.id, spec.destDir, 'python', ctx.dryRun);
+    this.settle = settleable();
+    this.done = this.settle.promise;
+  }
+
+  async start(): Promise<void> {
+    const gateway = this.spec.gateway;
+    const dest = normalizeDest(this.spec.destDir);
+    const [source] = await Promise.all([pythonRemoteSource(), this.checkDestination(dest)]);
+    const channel = gateway.remoteExec(source);
+    this.channel = channel;
+    channel.setCallback((item) => this.enqueue(item), { endMarker: null });
+    // execnet rsync.py add_target: send((str(destdir), options)), options holding only `delete`.
+    await channel.send(tuple<unknown>(dest, this.spec.delete ? { delete: true } : {}));
+  }
+
+  push(entries: readonly SourceEntry[]): void {
+    const channel = this.channel as Channel;
+    for (const e of entries) {
+      let item: unknown = null;
+      if (e.kind === 'dir') item = [e.mode, ...(e.names ?? [])];
+      else if (e.kind === 'file') item = tuple<unknown>(e.mode, new Float(pythonMtime(e.mtimeNs)), e.size);
+      else if (e.kind === 'link') {
+        this.links.push(e.linkBase !== undefined ? tuple('linkbase', e.rel, e.linkBase) : tuple('link', e.rel, e.linkTarget as string));
+      }
+      if (channel.isClosed) return;
+      channel.send(item).catch(() => undefined);
+    }
+  }
+
+  end(): void {
+    // The reference protocol has no end marker: the worker knows the tree's shape.
+  }
+
+  abort(reason: Error): void {
+    if (this.settled) return;
+    this.failure ??= reason;
+    if (this.channel && !this.channel.isClosed) this.channel.close(reason);
+    else if (!this.channel) this.fail(reason);
+  }
+
+  private async checkDestination(dest: string): Promise<void> {
+    const check = this.spec.gateway.remoteExec(PYTHON_DEST_CHECK);
+    await check.send(dest);
+    if (await check.receive()) {
+      throw new DestinationError(`destination ${dest} exists and is not a directory`, { gatewayId: this.spec.gateway.id, destDir: this.spec.destDir });
+    }
+    await check.waitClose();
+  }
+
+  private enqueue(item: unknown): void {
+    this.queue.push(item);
+    if (!this.draining) void this.drain();
+  }
+
+  /** Handles the worker's messages in order (reading files is asynchronous). */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const item = this.queue.shift();
+        if (item === null) await this.onEnd();
+        else if (!this.failure) await this.handle(item as [string, unknown]);
+      }
+    } catch (error) {
+      this.abort(error as Error);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async handle([command, data]: [string, unknown]): Promise<void> {
+    const channel = this.channel as Channel;
+    switch (command) {
+      case 'send':
+        return this.sendItem(data as [string[], Uint8Array | null]);
+      case 'list_done':
+        this.listComplete = true;
+        this.ctx.callback?.('list', this.report.bytesTotal, channel);
+        this.emitProgress('');
+        return;
+      case 'ack': {
+        const rel = String(data);
+        const size = this.sizes.get(rel) ?? 0;
+        this.ctx.callback?.('ack', size, channel);
+        this.filesDone++;
+        this.bytesDone += size;
+        this.emitProgress(rel);
+        return;
+      }
+      case 'links':
+        for (const link of this.links) await channel.send(link);
+        await channel.send(42);
+        return;
+      case 'done':
+        this.finished = true;
+        this.spec.finishedCallback?.();
+        return;
+      default:
+        throw new Error(`unknown command from execnet's rsync_remote: ${JSON.stringify(command)}`);
+    }
+  }
+
+  /** execnet rsync.py _send_item: the whole file, or None when it is unreadable or unchanged. */
+  private async sendItem([components, checksum]: [string[], Uint8Array | null]): Promise<void> {
+    const rel = components.join('/');
+    const path = join(this.ctx.root, ...components);
+    let data: Buffer | null = null;
+    try {
+      data = await readFile(path);
+    } catch (error) {
+      this.ctx.problem(problemFor(path, error));
+    }
+    const size = data ? data.length : 0;
+    if (!this.sizes.has(rel)) {
+      this.report.filesRequested++;
+      this.report.bytesTotal += size;
+    }
+    this.sizes.set(rel, size);
+    if (data && checksum && sameBytes(createHash('md5').update(data).digest(), checksum)) {
+      data = null; // not really modified
+      this.report.changes.push({ path: rel, action: 'attrs' });
+    } else if (data) {
+      this.ctx.verbose(this.spec.gateway, rel);
+      this.report.changes.push({ path: rel, action: 'update' });
+      this.report.filesTransferred++;
+      this.report.literalBytes += size;
+    }
+    await (this.channel as Channel).send(data);
+  }
+
+  /** execnet rsync.py _end_of_channel: an end before "done" is an error. */
+  private async onEnd(): Promise<void> {
+    if (this.settled) return;
+    try {
+      await this.channel?.waitClose();
+    } catch (error) {
+      return this.fail(this.failure ?? error);
+    }
+    if (this.failure) return this.fail(this.failure);
+    if (!this.finished) return this.fail(new Error(`connection unexpectedly closed: ${String(this.spec.gateway)}`));
+    this.settled = true;
+    this.settle.resolve();
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.report.error = targetError(this.spec, error);
+    log(this.spec.gateway.id, 'target failed:', this.report.error.message);
+    this.settle.reject(this.report.error);
+  }
+
+  private emitProgress(path: string): void {
+    this.ctx.progress?.({
+      gatewayId: this.spec.gateway.id,
+      destDir: this.spec.destDir,
+      path,
+      bytesDone: this.bytesDone,
+      bytesTotal: this.report.bytesTotal,
+      filesDone: this.filesDone,
+      filesTotal: this.report.filesRequested,
+      literalBytes: this.report.literalBytes,
+      listComplete: this.listComplete,
+    });
+  }
+}
