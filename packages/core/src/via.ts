@@ -88,8 +88,14 @@ export function openViaConnection(spec: XSpec, forwarder: Gateway | undefined, w
         status = { code: item[1] as number | null, signal: item[2] as string | null };
         if (item[3]) stderr.write(`cannot start ${worker.argv(DEFAULT_EXECUTABLE)[0]} on ${forwarder.id}: ${String(item[3])}\n`);
       } else if (item === end) {
-        channel.waitClose().catch((error: Error) => stderr.write(`via ${forwarder.id}: ${error.message.split('\n')[0]}\n`)).finally(() => {
-          readable.end();
+        let forwarderError: Error | undefined;
+        channel.waitClose().catch((error: Error) => {
+          forwarderError = error;
+          stderr.write(`via ${forwarder.id}: ${error.message.split('\n')[0]}\n`);
+        }).finally(() => {
+          // The forwarder's own error (its GatewayClosedError when it died) becomes the cause.
+          if (forwarderError) readable.destroy(forwarderError);
+          else readable.end();
           stdout.end();
           stderr.end();
           resolveExit(status);
