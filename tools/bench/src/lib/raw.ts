@@ -44,11 +44,14 @@ export interface RttResult {
   inner_reps_us: number[];
 }
 
-/**
- * 8-byte ping-pong with a node echo child over its stdio: `warmup` round trips, then `reps`
- * repetitions of `n` timed ones (node_limits.mjs `stdio_rtt`: 200, 3 x 10,000).
- */
-export async function rawStdioRtt(n: number, warmup = 200, reps = 3): Promise<RttResult> {
+/** A started node echo child: `ping()` sends 8 bytes and resolves when they are back. */
+export interface RawEcho {
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a node echo child for 8-byte ping-pongs over its stdio (node_limits.mjs `stdio_rtt`). */
+export function startRawEcho(): RawEcho {
   const { child, exited } = startRaw('echo');
   let got = 0;
   let resolveFn: (() => void) | null = null;
@@ -62,20 +65,33 @@ export async function rawStdioRtt(n: number, warmup = 200, reps = 3): Promise<Rt
     }
   });
   const msg = Buffer.alloc(8, 1);
-  const ping = (): Promise<void> =>
-    new Promise((res) => {
-      resolveFn = res;
-      child.stdin.write(msg);
-    });
-  for (let i = 0; i < warmup; i++) await ping();
+  return {
+    ping: () =>
+      new Promise((res) => {
+        resolveFn = res;
+        child.stdin.write(msg);
+      }),
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+/**
+ * 8-byte ping-pong with a node echo child over its stdio: `warmup` round trips, then `reps`
+ * repetitions of `n` timed ones (node_limits.mjs `stdio_rtt`: 200, 3 x 10,000).
+ */
+export async function rawStdioRtt(n: number, warmup = 200, reps = 3): Promise<RttResult> {
+  const echo = startRawEcho();
+  for (let i = 0; i < warmup; i++) await echo.ping();
   const xs: number[] = [];
   for (let k = 0; k < reps; k++) {
     const t0 = now();
-    for (let i = 0; i < n; i++) await ping();
+    for (let i = 0; i < n; i++) await echo.ping();
     xs.push(((now() - t0) * 1000) / n);
   }
-  child.stdin.end();
-  await exited;
+  await echo.close();
   return { us_per_roundtrip: median(xs), inner_reps_us: xs };
 }
 

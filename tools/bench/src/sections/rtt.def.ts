@@ -25,7 +25,7 @@ function notes(ts: SectionData | undefined): string[] {
     return Array.isArray(xs) ? xs.join(' / ') : '–';
   };
   return [
-    `200 warm-up round trips, then 3 x ${num(ts, 'n') ?? '?'} timed; median of the 3. Inner repetitions (µs): execnet ${reps('execnet')}, msgpack ${reps('msgpack')}, raw ${reps('raw_stdio')}.`,
+    `200 warm-up round trips, then 3 x ${num(ts, 'n') ?? '?'} timed; median of the 3. The three connections are open at once and their repetitions take turns (raw, execnet, msgpack, raw, ...). Inner repetitions (µs): execnet ${reps('execnet')}, msgpack ${reps('msgpack')}, raw ${reps('raw_stdio')}.`,
   ];
 }
 
