@@ -64,7 +64,7 @@ for (const codec of ['execnet', 'msgpack']) {
       const ch = gw.remoteExec(`
         const f = channel.makeFile('w', { proxyClose: true });
         f.write('before close');
-        await new Promise((resolve, reject) => { f.on('error', reject); f.end(resolve) });`);
+        await new Promise((resolve, reject) => { f.on('error', reject); f.end((error) => (error ? reject(error) : resolve())) });`);
       assert.equal(await ch.receive(), 'before close');
       await assert.rejects(ch.receive(), RemoteError);
     });
