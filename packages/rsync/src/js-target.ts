@@ -5,6 +5,7 @@ import { createLog } from './debug.js';
 import { computeDelta, parseSignature, type DeltaSink, type Signature } from './delta.js';
 import { DestinationError, RemoteFileError } from './errors.js';
 import {
+  ABORT_GRACE_MS,
   CHUNK_SIZE,
   CREDIT_EVERY,
   CREDIT_WINDOW,
@@ -49,7 +50,10 @@ export class JsTarget implements Target {
   private readonly chunk = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, SMALL_FILE_SIZE));
   private listComplete = false;
   private filesDone = 0;
-  private bytesDone = 0;
+  /** Bytes of requested files the master is through with, and how far into the current one. */
+  private bytesHandled = 0;
+  private current = 0;
+  private readonly handled = new Set<number>();
   private finished = false;
   private failure: Error | undefined;
   private settled = false;
@@ -90,11 +94,17 @@ export class JsTarget implements Target {
   }
 
   abort(reason: Error): void {
-    if (this.settled) return;
-    this.failure ??= reason;
+    if (this.settled || this.failure) return;
+    this.failure = reason;
     this.window.close(reason);
-    if (this.channel && !this.channel.isClosed) this.channel.close(reason);
-    else if (!this.channel) this.fail(reason);
+    const channel = this.channel;
+    if (!channel) return this.fail(reason);
+    if (channel.isClosed) return;
+    // Ask the worker to stop and clean up, so `done` settles once its temporary files are gone;
+    // close the channel under it if it does not answer in time.
+    this.post(['abort']);
+    const timer = setTimeout(() => !channel.isClosed && channel.close(reason), ABORT_GRACE_MS);
+    void this.done.catch(() => undefined).finally(() => clearTimeout(timer));
   }
 
   private wire(e: SourceEntry): WireEntry {
@@ -160,7 +170,7 @@ export class JsTarget implements Target {
       case 'listed':
         this.listComplete = true;
         this.ctx.callback?.('list', this.report.bytesTotal, channel);
-        this.emitProgress('', 0);
+        this.emitProgress('');
         return;
       case 'ack': {
         const [, rawIndex, credit, status] = msg as [string, number, number, string];
@@ -170,8 +180,7 @@ export class JsTarget implements Target {
         else if (status === 'same' && !this.ctx.dryRun) this.change(entry.rel, 'attrs');
         if (status === 'written' || status === 'same') this.ctx.callback?.('ack', entry.size, channel);
         this.filesDone++;
-        this.bytesDone += entry.size;
-        this.emitProgress(entry.rel, 0);
+        this.emitProgress(entry.rel);
         return;
       }
       case 'credit':
@@ -234,14 +243,14 @@ export class JsTarget implements Target {
     this.report.changes.push({ path, action });
   }
 
-  private emitProgress(path: string, current: number): void {
+  private emitProgress(path: string): void {
     const progress = this.ctx.progress;
     if (!progress) return;
     progress({
       gatewayId: this.spec.gateway.id,
       destDir: this.spec.destDir,
       path,
-      bytesDone: this.bytesDone + current,
+      bytesDone: this.bytesHandled + this.current,
       bytesTotal: this.report.bytesTotal,
       filesDone: this.filesDone,
       filesTotal: this.report.filesRequested,
@@ -274,6 +283,13 @@ export class JsTarget implements Target {
       if (!(error instanceof SourceReadError)) throw error;
       this.ctx.problem(problemFor(entry.path, error.cause));
       this.post(['skip', index]);
+    } finally {
+      this.current = 0;
+    }
+    // A retry (the worker asks again after a delta did not verify) counts once.
+    if (!this.handled.has(index)) {
+      this.handled.add(index);
+      this.bytesHandled += entry.size;
     }
   }
 
@@ -311,7 +327,8 @@ export class JsTarget implements Target {
         await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
         pos += got;
         this.report.literalBytes += got;
-        this.emitProgress(entry.rel, pos);
+        this.current = Math.min(pos, entry.size);
+        this.emitProgress(entry.rel);
       }
       this.post(['eof', entry.index, null]);
     } finally {
@@ -345,7 +362,10 @@ export class JsTarget implements Target {
           ops.push([offset, length]);
           if (ops.length >= 1024) await flush();
         },
-        progress: (position) => this.emitProgress(entry.rel, position),
+        progress: (position) => {
+          this.current = Math.min(position, entry.size);
+          this.emitProgress(entry.rel);
+        },
       };
       let result;
       try {

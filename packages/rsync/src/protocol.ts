@@ -27,6 +27,8 @@ export const ToWorker = {
   DIFFERS: 'differs',
   /** `['skip', index]`: the source could not be read; leave the target's path as it is. */
   SKIP: 'skip',
+  /** `['abort']`: stop now, removing temporary files; the worker ends the channel. */
+  ABORT: 'abort',
 } as const;
 /** An operation the master sends. */
 export type ToWorker = (typeof ToWorker)[keyof typeof ToWorker];
@@ -98,6 +100,8 @@ export const CREDIT_WINDOW = 8 * 1024 * 1024;
 export const CREDIT_EVERY = 1024 * 1024;
 /** Changed files at least this big (on both sides) are sent as a delta. */
 export const DELTA_MIN_SIZE = 512 * 1024;
+/** How long an aborted target may take to clean up before its channel is closed under it. */
+export const ABORT_GRACE_MS = 2000;
 /** Entries per `list` message. */
 export const LIST_BATCH = 512;
 /** Strong hash of blocks and whole files (Node's crypto names it so). */

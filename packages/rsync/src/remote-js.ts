@@ -349,6 +349,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
       return;
     }
     if (st && !dry) remove(path);
+    if (st && !st.isSymbolicLink()) changes.push([rel, 'delete']);
     if (!dry) {
       fs.symlinkSync(to, path);
       try {
@@ -484,6 +485,9 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
           finish(rec, 'skipped');
           break;
         }
+        case 'abort':
+          // The master gave up: stop here; `finally` removes temporary files.
+          return;
         default:
           throw new Error(`unknown rsync message ${JSON.stringify(msg[0])}`);
       }
