@@ -1,5 +1,5 @@
 import { createLog } from './debug.js';
-import { ExecnetError, SpecError } from './errors.js';
+import { ExecnetError, GatewayClosedError, SpecError } from './errors.js';
 import type { Gateway, TerminateOptions } from './gateway.js';
 import { defaultExecModel, openGateway, type MakeGatewayOptions } from './make-gateway.js';
 import { MultiChannel } from './multi-channel.js';
@@ -36,6 +36,10 @@ export class Group implements Iterable<Gateway> {
   private readonly members: Gateway[] = [];
   /** Gateways exit()ed but not yet terminated: `terminate` still waits for them. */
   private readonly exiting = new Set<Gateway>();
+  /** makeGateway calls whose worker is still starting: `terminate` stops them and waits for them. */
+  private readonly starting = new Set<{ id: string; stop: AbortController; settled: Promise<unknown> }>();
+  /** The terminate in progress: a second call waits for it, so it too resolves only when all is gone. */
+  private terminating: Promise<unknown> = Promise.resolve();
   private counter = 0;
 
   /**
@@ -92,6 +96,7 @@ export class Group implements Iterable<Gateway> {
    * Starts a worker and adds its gateway to the group.
    * @throws {SpecError} malformed spec, duplicate id, unsupported keys
    * @throws {BootstrapError} the worker could not start
+   * @throws {GatewayClosedError} the group was terminated while the worker was starting
    * @example
    * const gw = await group.makeGateway('popen//id=w1')
    */
@@ -107,7 +112,28 @@ export class Group implements Iterable<Gateway> {
     }
     const execModel = xspec.execmodel ?? defaultExecModel(xspec.runtime.kind, this.execModelRemote);
     xspec.set('execmodel', execModel);
+    const stop = new AbortController();
+    const forward = (): void => stop.abort(options?.signal?.reason);
+    options?.signal?.addEventListener('abort', forward, { once: true });
+    if (options?.signal?.aborted) forward();
+    const task = this.startGateway(xspec, execModel, { ...options, signal: stop.signal });
+    const start = { id: xspec.id!, stop, settled: task.catch(() => undefined) };
+    this.starting.add(start);
+    try {
+      return await task;
+    } finally {
+      this.starting.delete(start);
+      options?.signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  private async startGateway(xspec: XSpec, execModel: string, options: MakeGatewayOptions & { signal: AbortSignal }): Promise<Gateway> {
     const gateway = await openGateway(xspec, execModel, options, { lookupGateway: (id) => this.get(id) });
+    if (options.signal.aborted) {
+      // Stopped (by terminate) right after the handshake.
+      await gateway.terminate({ timeout: 1000 });
+      throw options.signal.reason;
+    }
     if (this.has(gateway.id)) {
       // Another makeGateway with the same explicit id finished first.
       gateway.kill();
@@ -152,9 +178,24 @@ export class Group implements Iterable<Gateway> {
   /**
    * Ends every gateway, including those already exit()ed: gateways that others reach through
    * (`via`) go last; each gets exit, up to `timeout` ms to end, then a kill. Resolves when every
-   * worker process is gone, with the ids of those that had to be killed.
+   * worker process is gone, with the ids of those that had to be killed. Gateways still starting
+   * are stopped (their makeGateway rejects with GatewayClosedError). A call made while another
+   * runs waits for it, then ends whatever is left.
    */
-  async terminate(options?: TerminateOptions): Promise<TerminateReport> {
+  terminate(options?: TerminateOptions): Promise<TerminateReport> {
+    const run = this.terminating.then(() => this.terminateNow(options));
+    this.terminating = run.catch(() => undefined);
+    return run;
+  }
+
+  private async terminateNow(options?: TerminateOptions): Promise<TerminateReport> {
+    // Gateways still starting are stopped: their makeGateway rejects, their worker is gone.
+    const starting = [...this.starting];
+    if (starting.length > 0) this.ready.catch(() => undefined); // rejected on purpose, not unhandled
+    for (const { id, stop } of starting) {
+      stop.abort(new GatewayClosedError({ gatewayId: id, exitCode: null, signal: null, reason: 'group terminated while the gateway was starting' }));
+    }
+    await Promise.all(starting.map(({ settled }) => settled));
     const killed: string[] = [];
     while (this.members.length > 0 || this.exiting.size > 0) {
       const all = [...this.members, ...this.exiting];

@@ -1,5 +1,5 @@
 import type { Channel } from './channel.js';
-import { RemoteError } from './errors.js';
+import { ExecnetError, RemoteError } from './errors.js';
 import { waitWith, type WaitOptions } from './wait.js';
 
 /** Options of {@link MultiChannel.makeReceiveQueue}. */
@@ -87,7 +87,7 @@ export class MultiChannel implements Iterable<Channel> {
   receiveEach(options: WaitOptions & { withChannel: true }): Promise<Array<[Channel, unknown]>>;
   receiveEach(options?: WaitOptions & { withChannel?: false }): Promise<unknown[]>;
   async receiveEach(options?: WaitOptions & { withChannel?: boolean }): Promise<unknown[]> {
-    if (this.queue) throw new Error('receiveEach() cannot be used after makeReceiveQueue()');
+    if (this.queue) throw new ExecnetError('receiveEach() cannot be used after makeReceiveQueue()');
     const items = await Promise.all(this.channels.map((channel) => channel.receive(options)));
     return options?.withChannel ? items.map((item, i) => [this.channels[i], item]) : items;
   }
