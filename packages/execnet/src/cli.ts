@@ -16,7 +16,7 @@ interface GlobalOptions {
 }
 
 const program = new Command('execnet')
-  .description('execnet for TypeScript: run code in worker processes on this machine or others (ssh, sockets), talk to it over channels, mirror directories')
+  .description('execnet for TypeScript: run code in worker processes on this machine or others (ssh, sockets), talk to it over channels, mirror directories to them')
   .version(version, '-V, --version', 'print the version')
   .helpOption('-h, --help', 'print help (`execnet help COMMAND` for a command)')
   .option('--debug', 'trace the protocol to stderr (EXECNET_DEBUG=2) and print stacks of errors')
@@ -71,6 +71,36 @@ program
   .action(async (specs: string[], options) => {
     const { infoCommand } = await import('./commands/info.js');
     return finish(() => infoCommand(specs, options), 'execnet info');
+  });
+
+program
+  .command('rsync')
+  .summary('mirror a directory to one or more gateways (progress bar on a terminal)')
+  .description(
+    'Mirrors the directory SRC to DEST on the worker of each SPEC:DEST target (Python execnet\'s ' +
+      'RSync: only missing or changed files are sent; large changed files as a delta). The last ' +
+      'colon separates spec and destination, so `socket=HOST:PORT:/dest` works. Progress goes to ' +
+      'stderr: a live bar (bytes, files, rate, ETA) on a terminal, a line a second otherwise; one ' +
+      'result line per target goes to stdout.\n\n' +
+      'Exit codes: 0 done, 1 a target failed, 2 usage, 3 a gateway could not be started.',
+  )
+  .argument('<src>', 'local source directory')
+  .argument('<targets...>', 'SPEC:DEST, e.g. popen:/tmp/copy or ssh=me@host:build')
+  .option('--delete', 'remove files and directories of DEST that SRC does not have')
+  .option('--dry-run', 'compare only and print what would change (JavaScript workers)')
+  .option('--exclude <pattern>', 'leave out matching entries, e.g. node_modules/ or *.log (repeatable)', collect)
+  .option('--include <pattern>', 'keep matching entries an --exclude pattern would leave out (repeatable)', collect)
+  .addOption(
+    new Option('--progress <mode>', 'progress display: auto (a bar on a terminal), tty (always the bar), plain (lines), none')
+      .choices(['auto', 'tty', 'plain', 'none'])
+      .default('auto'),
+  )
+  .option('-v, --verbose', 'print a line per file sent')
+  .addOption(timeoutOption())
+  .addHelpText('after', '\nExamples:\n  execnet rsync ./src popen:/tmp/copy --delete\n  execnet rsync ./site "ssh=-p 2222 me@host:www" "ssh=me@other:www" --exclude "*.tmp"')
+  .action(async (source: string, targets: string[], options) => {
+    const { rsyncCommand } = await import('./commands/rsync.js');
+    return finish(() => rsyncCommand(source, targets, options), 'execnet rsync');
   });
 
 program

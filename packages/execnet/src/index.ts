@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * execnet for TypeScript in one package: gateways to worker processes on this machine or other
- * hosts, remote execution, channels, groups, and Python execnet's serializer — with every
- * transport registered (`popen`, `socket`) and the `execnet` command line tool.
+ * hosts, remote execution, channels, groups, directory sync (RSync) and Python execnet's
+ * serializer — with every transport registered (`popen`, `ssh`, `vagrant_ssh`, `socket`) and
+ * the `execnet` command line tool.
  *
  * @example
  * ```ts
@@ -137,3 +138,62 @@ export type {
   SecretInput,
   SocketConnectInfo,
 } from '@execnet/transport-socket';
+
+// ---- @execnet/transport-ssh -------------------------------------------------------------
+export {
+  sshTransport,
+  vagrantSshTransport,
+  ConnectionError,
+  CONNECTION_ERROR_CODE,
+  SshAuthenticationError,
+  SshHostKeyError,
+  RemoteCommandNotFound,
+  SshConfigError,
+  SSH_CONFIG_ERROR_CODE,
+} from '@execnet/transport-ssh';
+export type {
+  SshOptions,
+  VagrantSshOptions,
+  ConnectionFailure,
+  ConnectionErrorOptions,
+  SshAuthenticationInfo,
+  HostKeyProblem,
+  SshHostKeyInfo,
+  RemoteCommandNotFoundInfo,
+  SshConfigErrorOptions,
+} from '@execnet/transport-ssh';
+
+// ---- @execnet/rsync ---------------------------------------------------------------------
+export {
+  RSync,
+  PathFilter,
+  RSyncError,
+  RSyncErrorCode,
+  isRSyncError,
+  NoTargetsError,
+  SourceError,
+  DestinationError,
+  UnreadableFileError,
+  VanishedFileError,
+  SpecialFileError,
+  RemoteFileError,
+  UnsupportedError,
+  TargetError,
+  SyncError,
+} from '@execnet/rsync';
+export type {
+  RSyncOptions,
+  SendOptions,
+  TargetOptions,
+  RSyncCallback,
+  Change,
+  ChangeAction,
+  ProgressEvent,
+  SyncReport,
+  TargetReport,
+  PathErrorOptions,
+  RemoteFileErrorOptions,
+  SpecialFileErrorOptions,
+  SyncErrorOptions,
+  TargetErrorOptions,
+} from '@execnet/rsync';

@@ -1,4 +1,7 @@
-import { SingleBar } from 'cli-progress';
+import { MultiBar, type SingleBar } from 'cli-progress';
+
+/** The bar objects a MultiBar hands out. */
+type SingleBarLike = Pick<SingleBar, 'update' | 'setTotal'>;
 
 /** How progress is shown: a live bar (`tty`), a line now and then (`plain`), or not at all. */
 export type ProgressMode = 'tty' | 'plain' | 'none';
@@ -21,8 +24,8 @@ export interface ProgressDisplay {
   update(snapshot: ProgressSnapshot): void;
   /** A message that must stay on screen (above the bar on a terminal). */
   log(line: string): void;
-  /** The transfer ended: draws the final state and a summary line. */
-  stop(snapshot: ProgressSnapshot): void;
+  /** The transfer ended: draws the final state and a summary line (none without a snapshot: it failed). */
+  stop(snapshot?: ProgressSnapshot): void;
 }
 
 /** Options of {@link createProgress}. */
@@ -44,7 +47,7 @@ export function resolveProgressMode(requested: string, stream: NodeJS.WriteStrea
 
 /**
  * Creates the progress display. On a terminal (`tty`) it is a cli-progress bar redrawn in
- * place: `[████░░░░] 42% | 1.2 MiB/3.0 MiB | 7/20 files | 2.4 MiB/s | ETA 1s`. In `plain`
+ * place, with log lines printed above it: `[████░░░░] 42% | 1.2 MiB/3.0 MiB | 7/20 files | 2.4 MiB/s | ETA 1s`. In `plain`
  * mode the same figures are printed as a line at most every `plainInterval`, then once at the
  * end; `none` prints only the final summary.
  */
@@ -62,40 +65,40 @@ export function createProgress(options: ProgressOptions): ProgressDisplay {
     // A forced tty mode on a stream that is not a terminal still draws (for `--progress=tty`
     // through a pipe): cli-progress only moves the cursor on a stream that says it is a TTY.
     const terminal = stream.isTTY ? stream : ttyLike(stream);
-    const bar = new SingleBar({
+    // A MultiBar (with one bar) because it can print lines above the bar (log).
+    const bars = new MultiBar({
       stream: terminal,
-      format: '{bar} {percentage}% | {bytesText} | {files}/{totalFiles} files | {rateText} | ETA {etaText}',
+      format: '{bar} {pct}% | {bytesText} | {files}/{totalFiles} files | {rateText} | ETA {etaText}',
       barsize: 24,
+      barCompleteChar: '\u2588',
+      barIncompleteChar: '\u2591',
       hideCursor: true,
       gracefulExit: false, // core owns SIGINT/SIGTERM (it ends the gateways)
       clearOnComplete: true,
       fps: 10,
     });
-    let started = false;
-    const payload = (s: ProgressSnapshot) => ({ ...figures(s), files: s.files, totalFiles: s.totalFiles });
+    let bar: SingleBarLike | undefined;
+    const payload = (s: ProgressSnapshot) => {
+      const f = figures(s);
+      return { ...f, pct: String(f.percentage).padStart(3), files: s.files, totalFiles: s.totalFiles };
+    };
     return {
       update(s) {
-        if (!started) {
-          bar.start(Math.max(s.totalBytes, 1), s.bytes, payload(s));
-          started = true;
-        }
+        if (!bar) bar = bars.create(Math.max(s.totalBytes, 1), s.bytes, payload(s));
         bar.setTotal(Math.max(s.totalBytes, 1));
         bar.update(s.bytes, payload(s));
       },
       log(line) {
-        if (started) {
-          // Clear the bar's line, write the message, redraw the bar below it.
-          terminal.write('\r\x1b[2K');
-          terminal.write(`${line}\n`);
-          bar.render();
-        } else terminal.write(`${line}\n`);
+        if (bar) bars.log(`${line}\n`);
+        else terminal.write(`${line}\n`);
       },
       stop(s) {
-        if (started) {
-          bar.update(s.bytes, payload(s));
-          bar.stop();
+        if (bar) {
+          if (s) bar.update(s.bytes, payload(s));
+          bars.update(); // flushes pending log lines
+          bars.stop();
         }
-        terminal.write(`${summary(s)}\n`);
+        if (s) terminal.write(`${summary(s)}\n`);
       },
     };
   }
@@ -116,7 +119,7 @@ export function createProgress(options: ProgressOptions): ProgressDisplay {
       stream.write(`${text}\n`);
     },
     stop(s) {
-      stream.write(`${summary(s)}\n`);
+      if (s) stream.write(`${summary(s)}\n`);
     },
   };
 }
