@@ -5,9 +5,11 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { makeGateway, registerTransport } from '@execnet/core';
 import { popenTransport } from '@execnet/transport-popen';
+import { IN_CI, REPO_ROOT, runtime } from './helpers/runtimes.js';
 
 describe('README examples', () => {
   it('core README: squares over a channel', async () => {
@@ -73,5 +75,30 @@ describe('README examples', () => {
     `);
     assert.equal(await ch.receive(), 'hello\n');
     await gw.terminate();
+  });
+});
+
+describe('root README: drive Python from TypeScript', () => {
+  const python3 = spawnSync('python3', ['--version']).status === 0;
+  const skip = runtime('python').skip ?? (python3 || IN_CI ? undefined : 'no python3 on PATH');
+
+  it('the example runs exactly as written and prints what its comments say', { skip }, async () => {
+    const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('## Drive Python from TypeScript'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    // `console.log(x) // y`: y is the line x prints (a trailing "  (note)" is a comment).
+    const expected = code
+      .split('\n')
+      .filter((line) => line.includes('console.log('))
+      .map((line) => line.slice(line.lastIndexOf('// ') + 3).replace(/\s{2,}\(.*\)$/, '').trim());
+    assert.equal(expected.length, 3);
+    // It is plain JavaScript, so it runs as an ES module, from the repository root as an app would.
+    const child = spawnSync(process.execPath, ['--conditions=@execnet/source', '--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(child.stdout.trim().split('\n'), expected);
   });
 });
