@@ -212,7 +212,8 @@ export class ConnectionPool {
           verifyHostKey: (key) => verifyHostKey(key, target.hostKey),
           preferredHostKeyAlgorithms: preferredKeyAlgorithms(known),
           compression: target.compression,
-          readyTimeout: this.options.readyTimeout,
+          // OpenSSH applies ConnectTimeout to the SSH handshake too.
+          readyTimeout: target.connectTimeout ?? this.options.readyTimeout,
         },
         signal,
       );

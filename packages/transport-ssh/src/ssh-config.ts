@@ -139,6 +139,10 @@ export function evaluateConfig(entries: readonly ConfigEntry[], context: MatchCo
   const values = new ConfigValues();
   for (const [keyword, value] of seed) values.add(keyword, [value], undefined);
   const ctx = { ...context };
+  // Values fixed on the command line count for Match criteria from the start.
+  const seededHost = values.first('hostname');
+  if (seededHost !== undefined) ctx.host = seededHost.replace(/%h/g, context.originalHost);
+  ctx.user = values.first('user') ?? ctx.user;
   for (const entry of entries) {
     if (!entry.blocks.every((block) => blockMatches(block, ctx))) continue;
     if (entry.keyword === 'proxycommand' && values.get('proxyjump') === undefined && entry.args[0]?.toLowerCase() !== 'none') {
