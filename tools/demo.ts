@@ -3,10 +3,8 @@
  * exchange a value with Python execnet through the byte-compatible serializer.
  */
 import { spawnSync } from 'node:child_process';
-import { dumps, loads, makeGateway, registerTransport, tuple } from '@execnet/core';
-import { popenTransport } from '@execnet/transport-popen';
-
-registerTransport(popenTransport());
+// The execnet package registers every transport (popen, ssh, vagrant_ssh, socket) on import.
+import { dumps, loads, makeGateway, tuple } from 'execnet';
 
 const gw = await makeGateway('popen');
 console.log(`started ${gw.id}, worker pid ${gw.pid}`);
