@@ -21,7 +21,9 @@ export class ByteReader {
   private chunks: Buffer[] = [];
   private length = 0;
   private failure: StreamEndedError | undefined;
-  private waiter: { size: number; resolve: (bytes: Buffer) => void; reject: (error: Error) => void } | undefined;
+  private waiter:
+    | { size: number; expect?: Uint8Array; resolve: (bytes: Buffer) => void; reject: (error: Error) => void }
+    | undefined;
   private readonly onData = (chunk: Buffer): void => {
     this.chunks.push(chunk);
     this.length += chunk.length;
@@ -53,6 +55,19 @@ export class ByteReader {
     });
   }
 
+  /**
+   * Reads `expected.length` bytes and resolves true if they are `expected`; resolves false as
+   * soon as a byte differs, without waiting for the rest (so garbage is refused at once).
+   */
+  async readExpected(expected: Uint8Array): Promise<boolean> {
+    if (this.waiter) throw new Error('ByteReader: one read at a time');
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      this.waiter = { size: expected.length, expect: expected, resolve, reject };
+      this.serve();
+    });
+    return bytes.length === expected.length && bytes.equals(expected);
+  }
+
   /** Stops reading: pauses the socket, puts bytes read ahead back in front of it. */
   release(): void {
     this.socket.off('data', this.onData);
@@ -68,6 +83,14 @@ export class ByteReader {
   private serve(): void {
     const waiter = this.waiter;
     if (!waiter) return;
+    if (waiter.expect && this.length < waiter.size && this.length > 0) {
+      const so = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+      if (!so.equals(waiter.expect.subarray(0, so.length))) {
+        this.waiter = undefined;
+        waiter.resolve(so); // shorter than asked: the caller sees the mismatch
+        return;
+      }
+    }
     if (this.length >= waiter.size) {
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
       const bytes = all.subarray(0, waiter.size);

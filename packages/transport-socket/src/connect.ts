@@ -133,9 +133,8 @@ async function authenticate(socket: Socket | TLSSocket, request: ConnectRequest)
   const reader = new ByteReader(socket, PRE_AUTH_LIMIT);
   const fail = (reason: string, errno?: string): SocketConnectError => new SocketConnectError({ address: request.address, reason, errno });
   try {
-    const greeting = await reader.read(GREETING_BYTES.length + 1);
-    if (!greeting.subarray(0, GREETING_BYTES.length).equals(GREETING_BYTES)) throw fail('not an execnet socket server (unexpected greeting)');
-    const method = greeting[GREETING_BYTES.length];
+    if (!(await reader.readExpected(GREETING_BYTES))) throw fail('not an execnet socket server (unexpected greeting)');
+    const [method] = await reader.read(1);
     const secret = request.secret;
     if (method === AuthMethod.NONE) {
       if (secret) {

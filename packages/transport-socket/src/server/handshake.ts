@@ -67,13 +67,12 @@ export async function serverHandshake(raw: Socket, config: ServerHandshakeConfig
     const method = config.secret ? AuthMethod.HMAC_SHA256 : AuthMethod.NONE;
     socket.write(Buffer.concat([GREETING_BYTES, Uint8Array.of(method), ...(serverNonce ? [serverNonce] : [])]));
 
-    const hello = await reader.read(GREETING_BYTES.length + 1);
-    if (!hello.subarray(0, GREETING_BYTES.length).equals(GREETING_BYTES)) {
+    if (!(await reader.readExpected(GREETING_BYTES))) {
       reader.release();
       socket.destroy();
       return { ok: false, outcome: 'invalid', reason: 'not an execnet socket client (bad greeting)' };
     }
-    const clientMethod = hello[GREETING_BYTES.length];
+    const [clientMethod] = await reader.read(1);
     if (clientMethod === AuthMethod.NONE) {
       if (config.secret) return refuse(AuthStatus.SECRET_REQUIRED, 'refused', 'client sent no secret');
       reader.release();

@@ -61,6 +61,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
   const secureContext: SecureContext | undefined = config.tls ? createSecureContext(config.tls) : undefined;
   const pending = new Set<Pending>();
   const sessions = new Set<Session>();
+  /** Refused connections that get a moment to read why before they are destroyed. */
+  const lingering = new Set<Socket>();
   let sequence = 0;
   let accepting = true;
   let closing = false;
@@ -98,6 +100,16 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     });
   };
 
+  const linger = (raw: Socket): void => {
+    lingering.add(raw);
+    raw.resume(); // notice the client closing; whatever it still sends is dropped
+    const timer = setTimeout(() => raw.destroy(), REFUSE_LINGER_MS);
+    raw.once('close', () => {
+      clearTimeout(timer);
+      lingering.delete(raw);
+    });
+  };
+
   const cut = (entry: Pending, outcome: ConnectionOutcome, reason: string): void => {
     entry.verdict ??= { outcome, reason };
     entry.raw.destroy();
@@ -108,6 +120,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
       closing = true;
       stopListening();
       for (const entry of pending) cut(entry, 'shutdown', 'server closing');
+      for (const socket of lingering) socket.destroy();
       for (const session of sessions) session.stop();
       maybeClosed();
     }
@@ -161,8 +174,8 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
         pending.delete(entry);
         if (entry.verdict || !result.ok || !accepting) {
           const verdict = entry.verdict ?? (result.ok ? { outcome: 'shutdown' as const, reason: 'server closing' } : result);
-          if (entry.verdict || result.ok) raw.destroy();
-          else setTimeout(() => raw.destroy(), REFUSE_LINGER_MS).unref();
+          if (entry.verdict || result.ok || closing) raw.destroy();
+          else linger(raw);
           logConnection(entry, verdict.outcome, { reason: verdict.reason });
           maybeClosed();
           return;
