@@ -203,11 +203,21 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     rec.hash = crypto.createHash(alg);
     if (rec.outPos > 0) copyRange(rec, 0, rec.outPos);
   };
+  // Literal bytes can match the old file too (its last, partial block is never in the signature).
+  const sameAsOld = (rec: FileRecord, bytes: Uint8Array): boolean => {
+    if (bytes.length > copyBuf.length || rec.outPos + bytes.length > rec.oldSize) return false;
+    const got = readFully(oldFd(rec), copyBuf, bytes.length, rec.outPos);
+    return got === bytes.length && copyBuf.compare(bytes, 0, bytes.length, 0, got) === 0;
+  };
   const applyOps = (rec: FileRecord, ops: unknown[]): void => {
     for (const op of ops) {
       if (op instanceof Uint8Array) {
         consumed(op.length);
         guard(rec, () => {
+          if (rec.fd < 0 && sameAsOld(rec, op)) {
+            rec.outPos += op.length;
+            return;
+          }
           startWriting(rec);
           writeAll(rec.fd, op);
           (rec.hash as cryptoModule.Hash).update(op);
