@@ -70,7 +70,7 @@ export class Gateway extends BaseGateway {
   private exitStatus: ExitStatus | undefined;
   private readonly exitPromise: Promise<ExitStatus>;
   private info: RemoteInfo | undefined;
-  private readonly pendingExecs = new Map<number, Array<() => void>>();
+  private readonly pendingExecs = new Map<number, Array<(error?: Error) => void>>();
   /** Names of shipped functions, by channel, to explain a ReferenceError (weak: no leak). */
   private readonly functionNames = new WeakMap<Channel, string>();
   /** Hashes of the module bundles this worker has (it caches them). */
@@ -152,11 +152,11 @@ export class Gateway extends BaseGateway {
   private remoteExecModule(url: URL, kwargs: Record<string, unknown> | undefined): Channel {
     this.host.encode(kwargs ?? {}); // unserializable kwargs fail now, like any remoteExec
     const channel = this.newChannel();
-    const queued: Array<() => void> = [];
+    const queued: Array<(error?: Error) => void> = [];
     this.pendingExecs.set(channel.id, queued);
-    const flush = () => {
+    const flush = (error?: Error) => {
       this.pendingExecs.delete(channel.id);
-      for (const send of queued) send();
+      for (const send of queued) send(error);
     };
     bundleModule(url).then(
       (bundle) => {
@@ -170,7 +170,7 @@ export class Gateway extends BaseGateway {
         }
       },
       (error: Error) => {
-        this.pendingExecs.delete(channel.id);
+        flush(error);
         channel.endReceive(undefined, error, true);
       },
     );
@@ -181,7 +181,9 @@ export class Gateway extends BaseGateway {
   protected override writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
     const queued = code === MessageCode.CHANNEL_EXEC ? undefined : this.pendingExecs.get(channelId);
     if (!queued) return super.writeMessage(code, channelId, payload);
-    return new Promise<void>((resolve, reject) => queued.push(() => super.writeMessage(code, channelId, payload).then(resolve, reject)));
+    return new Promise<void>((resolve, reject) =>
+      queued.push((error) => (error ? reject(error) : super.writeMessage(code, channelId, payload).then(resolve, reject))),
+    );
   }
 
   protected override mapRemoteError(text: string, channel: Channel): string {

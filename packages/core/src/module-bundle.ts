@@ -19,8 +19,8 @@ export const BUNDLE_URL_PREFIX = 'execnet-bundle/';
 
 interface CacheEntry {
   bundle: Promise<ModuleBundle>;
-  /** Input files and their mtimes when bundled: any change means bundle again. */
-  inputs: Array<[string, number]>;
+  /** Input files and their stamps (mtime, ctime, size) when bundled: any change means bundle again. */
+  inputs: Array<[string, string]>;
 }
 
 const cache = new Map<string, CacheEntry>();
@@ -41,14 +41,14 @@ Object.defineProperty(BundleError.prototype, 'name', { value: 'BundleError', wri
 export function bundleModule(url: URL): Promise<ModuleBundle> {
   const key = url.href;
   const cached = cache.get(key);
-  if (cached && cached.inputs.every(([file, mtime]) => mtimeOf(file) === mtime)) return cached.bundle;
+  if (cached && cached.inputs.every(([file, stamp]) => stampOf(file) === stamp)) return cached.bundle;
   const entry: CacheEntry = { bundle: build(url, (inputs) => (entry.inputs = inputs)), inputs: [] };
   cache.set(key, entry);
   entry.bundle.catch(() => cache.delete(key));
   return entry.bundle;
 }
 
-async function build(url: URL, setInputs: (inputs: Array<[string, number]>) => void): Promise<ModuleBundle> {
+async function build(url: URL, setInputs: (inputs: Array<[string, string]>) => void): Promise<ModuleBundle> {
   const esbuild = await loadEsbuild();
   const file = fileURLToPath(url);
   let result;
@@ -73,15 +73,17 @@ async function build(url: URL, setInputs: (inputs: Array<[string, number]>) => v
   if (!js) throw new BundleError(`cannot bundle ${url.href}: esbuild produced no script`);
   const hash = createHash('sha256').update(js.text).digest('hex').slice(0, 16);
   if (map) maps.set(hash, new SourceMap(JSON.parse(map.text)));
-  setInputs(Object.keys(result.metafile.inputs).map((input) => [join(process.cwd(), input), mtimeOf(join(process.cwd(), input))]));
+  setInputs(Object.keys(result.metafile.inputs).map((input) => [join(process.cwd(), input), stampOf(join(process.cwd(), input))]));
   return { hash, code: js.text, url: url.href };
 }
 
-function mtimeOf(file: string): number {
+/** Timestamps are coarse (a clock tick), so the size and inode change time count too. */
+function stampOf(file: string): string {
   try {
-    return statSync(file).mtimeMs;
+    const st = statSync(file, { bigint: true });
+    return `${st.mtimeNs}:${st.ctimeNs}:${st.size}:${st.ino}`;
   } catch {
-    return -1;
+    return 'missing';
   }
 }
 
