@@ -8,6 +8,12 @@ import { RecordWriter } from './record-writer.js';
 const OUTPUT_GRACE_MS = 500;
 /** After our last record, how long the client may take to close its side. */
 const CLOSE_GRACE_MS = 5000;
+/**
+ * After the client ended its side (gw.exit(), or the client is gone), how long the worker may
+ * take to exit; a healthy one exits on its own within about 1.5 s of that EOF (its grace for
+ * running code), so only a blocked worker is killed, and well within 5 s of the client leaving.
+ */
+const END_GRACE_MS = 2500;
 /** On shutdown, how long workers get between SIGTERM and SIGKILL. */
 const TERM_GRACE_MS = 1000;
 
@@ -104,6 +110,14 @@ export class Session {
         exited = true;
         maybeDone();
       });
+    });
+    this.socket.once('end', () => {
+      const timer = setTimeout(() => {
+        if (this.exit !== undefined) return;
+        this.reason ??= 'client ended the connection, worker did not exit';
+        child.kill('SIGKILL');
+      }, END_GRACE_MS);
+      child.once('exit', () => clearTimeout(timer));
     });
     this.socket.on('error', () => undefined); // followed by 'close'
     this.socket.once('close', () => {
