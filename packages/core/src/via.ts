@@ -1,5 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { SpecError } from './errors.js';
+import { splitShellWords } from './shell-words.js';
 import type { Gateway } from './gateway.js';
 import type { Connection, ExitStatus } from './registry.js';
 import type { WorkerCommand } from './worker-command.js';
@@ -53,24 +54,34 @@ async function execnetForwarder(channel: any, kwargs: any): Promise<void> {
 }
 
 /**
+ * An ssh sub-gateway is started by the forwarder's own `ssh` client, as Python execnet's proxy
+ * does (`ssh -C [-F config] ARGS REMOTECMD`): the worker's shell command moves the protocol onto
+ * the session's stdin/stdout, which are the ssh process's.
+ */
+function sshThroughForwarder(spec: XSpec, worker: WorkerCommand): { argv: string[]; protocol: 'stdio' } {
+  const words = splitShellWords(spec.ssh ?? '');
+  if (words.length === 0) throw new SpecError('ssh= needs a host', { spec: String(spec), item: 'ssh=' });
+  const config = spec.sshConfig ? ['-F', spec.sshConfig] : [];
+  const remoteDefault = worker.runtime === 'python' ? 'python3' : worker.runtime;
+  return { argv: ['ssh', '-C', ...config, ...words, worker.shellCommand(remoteDefault)], protocol: 'stdio' };
+}
+
+/**
  * Opens a connection to a new worker through `forwarder`, a gateway of the same group
  * (spec key `via=ID`, execnet's proxy gateways): the forwarder starts the worker as its own
  * subprocess and relays the bytes over a channel.
- * @throws {SpecError} the forwarder is missing, not a JavaScript worker, or the sub spec is not popen
+ * @throws {SpecError} the forwarder is missing, not a JavaScript worker, or the sub spec is not popen or ssh
  */
 export function openViaConnection(spec: XSpec, forwarder: Gateway | undefined, worker: WorkerCommand): Connection {
   if (!forwarder) throw new SpecError(`no gateway '${spec.via}' in this group to go through`, { spec: String(spec), item: `via=${spec.via}` });
   if (forwarder.remoteKind !== 'js') {
     throw new SpecError(`via=${spec.via}: gateways go through JavaScript workers only`, { spec: String(spec), item: `via=${spec.via}` });
   }
-  if (spec.transportName !== 'popen') {
-    throw new SpecError(`via=${spec.via}: only popen gateways can be started through another gateway`, { spec: String(spec), item: spec.transportName });
+  if (spec.transportName !== 'popen' && spec.transportName !== 'ssh') {
+    throw new SpecError(`via=${spec.via}: only popen and ssh gateways can be started through another gateway`, { spec: String(spec), item: spec.transportName });
   }
-  const channel = forwarder.remoteExec(execnetForwarder, {
-    argv: worker.argv(DEFAULT_EXECUTABLE),
-    protocol: worker.protocol,
-    runtime: worker.runtime,
-  });
+  const sub = spec.transportName === 'ssh' ? sshThroughForwarder(spec, worker) : { argv: worker.argv(DEFAULT_EXECUTABLE), protocol: worker.protocol };
+  const channel = forwarder.remoteExec(execnetForwarder, { argv: sub.argv, protocol: sub.protocol, runtime: worker.runtime });
   const readable = new PassThrough();
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -123,10 +134,10 @@ export function openViaConnection(spec: XSpec, forwarder: Gateway | undefined, w
   return {
     readable,
     writable,
-    stdout: worker.protocol === 'fds' ? stdout : undefined,
+    stdout: sub.protocol === 'fds' ? stdout : undefined,
     stderr,
     command: `${spec} (through ${forwarder.id})`,
-    remoteAddress: forwarder.remoteAddress,
+    remoteAddress: spec.transportName === 'ssh' ? spec.ssh : forwarder.remoteAddress,
     kill: () => {
       try {
         void channel.send('kill').catch(() => undefined);

@@ -1,6 +1,7 @@
 /*
  * ssh-then-popen (spec §4.6): a popen gateway started through an ssh gateway runs where the
- * ssh gateway runs, as a child of its worker. Here, in the package that has both transports,
+ * ssh gateway runs, as a child of its worker; and popen-then-ssh: an ssh gateway started by a
+ * popen worker's own `ssh` client, as Python execnet's proxy does. Here, in the package that has both transports,
  * against the throwaway sshd of .ci/sshd-start.sh (the one .ci/run started, or one of our own
  * on a free port). Without sshd the tests skip outside CI; in CI they must run.
  * The popen-through-popen cases are in packages/transport-popen/test/via.test.ts.
@@ -13,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GatewayClosedError, Group, registerTransport, type Gateway } from '@execnet/core';
+import { BootstrapError, GatewayClosedError, Group, registerTransport, type Gateway } from '@execnet/core';
 import { popenTransport } from '@execnet/transport-popen';
 import { sshTransport } from '@execnet/transport-ssh';
 
@@ -66,7 +67,20 @@ async function findSshd(): Promise<Sshd | string> {
 const found = await findSshd();
 if (IN_CI && typeof found === 'string') throw new Error(`${found}; CI=true: the ssh tests must run`);
 const sshd = typeof found === 'string' ? undefined : found;
+after(() => sshd?.stop());
 const python = spawnSync('/usr/bin/python3', ['-c', 'import execnet']).status === 0 ? '/usr/bin/python3' : undefined;
+
+/** The command names of a process's ancestors, nearest first (this machine's /proc). */
+function ancestors(pid: number): string[] {
+  const names: string[] = [];
+  for (let p = pid; p > 1; ) {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    names.push(stat.slice(stat.indexOf('(') + 1, close));
+    p = Number(stat.slice(close + 2).split(' ')[1]);
+  }
+  return names.slice(1);
+}
 
 async function pids(gw: Gateway): Promise<[number, number]> {
   const code = gw.remoteKind === 'python' ? 'import os\nchannel.send([os.getpid(), os.getppid()])' : 'channel.send([process.pid, process.ppid])';
@@ -87,7 +101,6 @@ describe('via: popen through ssh', { skip: typeof found === 'string' ? found : u
   });
   after(async () => {
     await group?.terminate({ timeout: 2000 });
-    sshd?.stop();
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -134,5 +147,56 @@ describe('via: popen through ssh', { skip: typeof found === 'string' ? found : u
     } finally {
       await own.terminate({ timeout: 2000 });
     }
+  });
+});
+
+describe('via: ssh through popen (the forwarder runs ssh)', { skip: typeof found === 'string' ? found : undefined }, () => {
+  let group: Group;
+  let fwd: Gateway;
+  const ssh = () => `ssh=${sshd!.args} -o BatchMode=yes`;
+
+  before(async () => {
+    registerTransport(popenTransport());
+    group = new Group();
+    fwd = await group.makeGateway('popen//id=fwd');
+  });
+  after(async () => {
+    await group?.terminate({ timeout: 2000 });
+  });
+
+  it('the forwarder starts the worker with its ssh client; it runs under sshd', async () => {
+    const far = await group.makeGateway(`${ssh()}//via=fwd//id=far`);
+    const [farPid] = await pids(far);
+    const chain = ancestors(farPid);
+    assert.ok(chain.includes('sshd'), chain.join(' < '));
+    assert.equal(far.remoteAddress, far.spec.ssh);
+    const ch = far.remoteExec('for await (const item of channel) await channel.send(item)');
+    const data = new Uint8Array(300_000).map((_, i) => i % 251);
+    await ch.send(data);
+    assert.deepEqual(new Uint8Array((await ch.receive({ timeout: 10_000 })) as Uint8Array), data);
+    ch.close();
+    // And one level further: popen through the gateway that came through ssh.
+    const deeper = await group.makeGateway('popen//via=far//id=deeper');
+    assert.equal((await pids(deeper))[1], farPid);
+    await deeper.terminate({ timeout: 5000 });
+    const { killed, status } = await far.terminate({ timeout: 5000 });
+    assert.equal(killed, false);
+    assert.equal(status.code, 0);
+    assert.equal(fwd.remoteKind, 'js');
+  });
+
+  it('a Python worker over the forwarder\'s ssh', { skip: python ? undefined : 'no Python execnet on this machine' }, async () => {
+    const py = await group.makeGateway(`${ssh()}//via=fwd//id=farpy//python=${python}`);
+    const [pid] = await pids(py);
+    assert.ok(ancestors(pid).includes('sshd'));
+    const ch = py.remoteExec('channel.send(channel.receive() + 1)');
+    await ch.send(1);
+    assert.equal(await ch.receive({ timeout: 10_000 }), 2);
+    await py.terminate({ timeout: 5000 });
+  });
+
+  it('an ssh that cannot log in is a BootstrapError', async () => {
+    const bad = `ssh=${sshd!.args.replace(/-i \S+/, '-i /nonexistent-key')} -o BatchMode=yes//via=fwd//id=denied`;
+    await assert.rejects(group.makeGateway(bad, { timeout: 20_000, onOutput: () => undefined }), BootstrapError);
   });
 });
