@@ -2,7 +2,8 @@
  * Gateways through gateways (`via=ID`, execnet's proxy gateways, spec §4.6): a JavaScript
  * worker of the same group starts the sub-worker as its own child process and relays its bytes.
  * The termination order of a deeper chain (and which workers still run at each exit) is in
- * group.test.ts; ssh-then-popen needs the ssh transport and is not here yet.
+ * group.test.ts; ssh-then-popen and popen-then-ssh are in packages/execnet/test/via-ssh.test.ts,
+ * where both transports and the test sshd are at hand.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
