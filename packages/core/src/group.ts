@@ -177,10 +177,10 @@ export class Group implements Iterable<Gateway> {
 
   /**
    * Ends every gateway, including those already exit()ed: gateways that others reach through
-   * (`via`) go last; each gets exit, up to `timeout` ms to end, then a kill. Resolves when every
-   * worker process is gone, with the ids of those that had to be killed. Gateways still starting
-   * are stopped (their makeGateway rejects with GatewayClosedError). A call made while another
-   * runs waits for it, then ends whatever is left.
+   * (`via`, `installvia`) go last; each gets exit, up to `timeout` ms to end, then a kill.
+   * Resolves when every worker process is gone, with the ids of those that had to be killed.
+   * Gateways still starting are stopped (their makeGateway rejects with GatewayClosedError).
+   * A call made while another runs waits for it, then ends whatever is left.
    */
   terminate(options?: TerminateOptions): Promise<TerminateReport> {
     const run = this.terminating.then(() => this.terminateNow(options));
@@ -199,7 +199,8 @@ export class Group implements Iterable<Gateway> {
     const killed: string[] = [];
     while (this.members.length > 0 || this.exiting.size > 0) {
       const all = [...this.members, ...this.exiting];
-      const proxies = new Set(all.map((gw) => gw.spec.via).filter((via): via is string => via !== undefined));
+      // A socket gateway's server runs on its installvia gateway, so that one ends later too.
+      const proxies = new Set(all.map((gw) => gw.spec.via ?? gw.spec.installvia).filter((id): id is string => id !== undefined));
       let round = all.filter((gw) => !proxies.has(gw.id));
       if (round.length === 0) round = all; // a via cycle cannot be ordered; end them together
       log(`terminating ${round.map((gw) => gw.id).join(', ')}`);
