@@ -158,6 +158,9 @@ export class FrameParser {
 
   #dropHead(): void {
     this.#offset = 0;
+    // Let go of the consumed chunk now: in a steady stream the array is rarely empty, and
+    // holding up to 1024 read chunks until the next compaction pinned tens of MiB.
+    this.#chunks[this.#head] = EMPTY;
     this.#head += 1;
     if (this.#head === this.#chunks.length) {
       // Usual case: everything consumed, start over without shifting.
