@@ -84,17 +84,13 @@ export async function startSocketServer(options: SocketServerOptions = {}): Prom
   const warn = (message: string): void => log(`warning: ${message}`, { kind: 'warning', message } satisfies SocketServerEvent);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SocketServerError(`port ${port} is out of range (0-65535)`);
   const secret = resolveSecret(options, warn);
-  if (secret === undefined) {
-    if (!isLoopback(host) && !options.force) {
-      throw new SocketServerError(`refusing to run without a secret on ${host}, which other machines can reach; use a secret, a loopback address, or force`);
-    }
-    warn(`running without a secret: anyone who can connect to ${host}:${port} runs code as this user`);
-  } else if (!isLoopback(host) && !options.tls) {
-    warn(`no TLS on ${host}: the secret is never sent, but the gateway's traffic is readable on the network`);
+  if (secret === undefined && !isLoopback(host) && !options.force) {
+    throw new SocketServerError(`refusing to run without a secret on ${host}, which other machines can reach; use a secret, a loopback address, or force`);
   }
   if (options.tls && (!options.tls.cert || !options.tls.key)) throw new SocketServerError('TLS needs both a certificate and a key');
+  let server;
   try {
-    const server = await runServer({
+    server = await runServer({
       host,
       port,
       secret,
@@ -105,11 +101,16 @@ export async function startSocketServer(options: SocketServerOptions = {}): Prom
       worker: { executable: options.workerExecutable ?? process.execPath, loader: LOADER_SOURCE, cwd: options.cwd, env: workerEnv() },
       log,
     });
-    return { ...server, [asyncDispose]: () => server.close() } as SocketServer;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     throw new SocketServerError(`cannot listen on ${host}:${port}: ${code ?? (error as Error)?.message}`, { cause: error });
   }
+  if (secret === undefined) warn(`running without a secret: anyone who can connect to ${server.address} runs code as this user`);
+  else if (!isLoopback(host) && !options.tls) {
+    warn(`no TLS on ${server.address}: the secret is never sent, but the gateways' traffic can be read on the network`);
+  }
+  const running = server;
+  return { ...running, [asyncDispose]: () => running.close() } as SocketServer;
 }
 
 function resolveSecret(options: SocketServerOptions, warn: (message: string) => void): Uint8Array | undefined {
