@@ -1,4 +1,5 @@
 import {
+  AuthenticationError,
   SpecError,
   transportSymbol,
   type Connection,
@@ -67,7 +68,13 @@ class SocketTransport implements Transport {
 
   private secret(): Uint8Array | undefined {
     if (this.options.secret !== undefined) return secretBytes(this.options.secret);
-    if (this.options.secretFile !== undefined) return readSecretFile(this.options.secretFile).secret;
+    if (this.options.secretFile !== undefined) {
+      try {
+        return readSecretFile(this.options.secretFile).secret;
+      } catch (error) {
+        throw new AuthenticationError(`cannot read the secret file ${this.options.secretFile}: ${(error as Error).message}`, { cause: error });
+      }
+    }
     const fromEnv = process.env[SECRET_ENV];
     return fromEnv ? secretBytes(fromEnv) : undefined;
   }

@@ -154,6 +154,10 @@ describe('connection errors', () => {
     assert.equal(error.address, `127.0.0.1:${port}`);
   });
 
+  it('an unreadable secret file is an AuthenticationError', async () => {
+    await rejectsWith(open('socket=127.0.0.1:8888', { secretFile: join(tmpdir(), `no-such-secret-${process.pid}`) }), ExecnetErrorCode.AUTHENTICATION);
+  });
+
   it('a server that is not an execnet socket server is SocketConnectError', async () => {
     const http = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -197,7 +197,7 @@ export async function runServer(config: ServerConfig): Promise<RunningServer> {
     );
   };
 
-  const listener: Server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, onConnection);
+  const listener: Server = createServer({ allowHalfOpen: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen({ host: config.host, port: config.port }, () => {
