@@ -14,18 +14,23 @@ import {
   PROTOCOL_VERSION,
   SMALL_FILE_SIZE,
   STRONG_HASH,
+  WORKER_MEMORY_CHECK_EVERY,
+  WORKER_MEMORY_SLACK,
   type ChangeAction,
   type RemoteConfig,
   type WireEntry,
 } from './protocol.js';
 import { remoteJsSource } from './remote-js.js';
 import { emptyTargetReport, type TargetReport } from './report.js';
+import { MemoryPacer } from './memory-pacer.js';
 import { hashFile, readFully, sameBytes } from './source-file.js';
 import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
 import { mtimeMicros, problemFor, type SourceEntry } from './tree-walk.js';
 
 const log = createLog('rsync:js');
 const END = Symbol('end of channel');
+/** One per process: it watches the process's memory, whichever target sends. */
+const pacer = new MemoryPacer();
 
 /** A request of the worker: `[index, kind, exists, extra]`. */
 type Request = [number, string, boolean, unknown];
@@ -77,6 +82,8 @@ export class JsTarget implements Target {
       creditEvery: CREDIT_EVERY,
       deltaMinSize: DELTA_MIN_SIZE,
       strongHash: STRONG_HASH,
+      memoryCheckEvery: WORKER_MEMORY_CHECK_EVERY,
+      memorySlack: WORKER_MEMORY_SLACK,
     };
     const channel = this.spec.gateway.remoteExec(remoteJsSource(), config as unknown as Record<string, unknown>);
     this.channel = channel;
@@ -326,6 +333,7 @@ export class JsTarget implements Target {
         await this.window.acquire(got);
         await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
         pos += got;
+        pacer.add(got);
         this.report.literalBytes += got;
         this.current = Math.min(pos, entry.size);
         this.emitProgress(entry.rel);
@@ -356,6 +364,7 @@ export class JsTarget implements Target {
           await this.window.acquire(bytes.length);
           ops.push(Buffer.from(bytes));
           opsBytes += bytes.length;
+          pacer.add(bytes.length);
           if (opsBytes >= CHUNK_SIZE) await flush();
         },
         copy: async (offset, length) => {

@@ -95,7 +95,7 @@ export const CHUNK_SIZE = 256 * 1024;
 /** Files up to this size go in one `file` message. */
 export const SMALL_FILE_SIZE = CHUNK_SIZE;
 /** Unacknowledged file data per target, at most. */
-export const CREDIT_WINDOW = 8 * 1024 * 1024;
+export const CREDIT_WINDOW = 4 * 1024 * 1024;
 /** The worker returns credit at least this often. */
 export const CREDIT_EVERY = 1024 * 1024;
 /** Changed files at least this big (on both sides) are sent as a delta. */
@@ -109,6 +109,11 @@ export const STRONG_HASH = 'md5';
 /** Bytes of one strong hash. */
 export const STRONG_HASH_LENGTH = 16;
 
+/** The worker checks its memory after this many bytes of file data (see memory-pacer.ts). */
+export const WORKER_MEMORY_CHECK_EVERY = 1024 * 1024;
+/** The worker collects when its buffers grew by this much since the last collection. */
+export const WORKER_MEMORY_SLACK = 4 * 1024 * 1024;
+
 /** What the worker receives as kwargs of the remote_exec. */
 export interface RemoteConfig {
   version: number;
@@ -119,6 +124,8 @@ export interface RemoteConfig {
   creditEvery: number;
   deltaMinSize: number;
   strongHash: string;
+  memoryCheckEvery: number;
+  memorySlack: number;
 }
 
 /** What changed (or would change, in a dry-run) at one path of a target. */

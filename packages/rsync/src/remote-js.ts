@@ -91,8 +91,47 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     credit = 0;
     return c;
   };
+  // V8 lets dead buffers (every message received leaves some) pile up to 64 MB before it
+  // collects; a young-generation collection now and then keeps the worker flat (memory-pacer.ts).
+  const checkEvery = Number(kwargs.memoryCheckEvery);
+  const slack = Number(kwargs.memorySlack);
+  let gc: ((options?: { type?: string }) => void) | null | undefined;
+  let sinceCheck = 0;
+  let gcBase = -1;
+  const externalMemory = (): number => {
+    const external = (require('node:v8') as { getHeapStatistics(): { external_memory?: number } }).getHeapStatistics().external_memory;
+    return typeof external === 'number' ? external : process.memoryUsage().arrayBuffers;
+  };
+  const pace = (bytes: number): void => {
+    sinceCheck += bytes;
+    if (sinceCheck < checkEvery) return;
+    sinceCheck = 0;
+    const external = externalMemory();
+    if (gcBase < 0 || external < gcBase) {
+      gcBase = external;
+      return;
+    }
+    if (external - gcBase < slack) return;
+    if (gc === undefined) {
+      const global = (globalThis as { gc?: unknown }).gc;
+      gc = typeof global === 'function' ? (global as (options?: { type?: string }) => void) : null;
+      try {
+        if (!gc) {
+          (require('node:v8') as { setFlagsFromString(flags: string): void }).setFlagsFromString('--expose-gc');
+          const fn = (require('node:vm') as { runInNewContext(code: string): unknown }).runInNewContext('gc');
+          gc = typeof fn === 'function' ? (fn as (options?: { type?: string }) => void) : null;
+        }
+      } catch {
+        gc = null;
+      }
+    }
+    if (!gc) return;
+    gc({ type: 'minor' });
+    gcBase = externalMemory();
+  };
   const consumed = (bytes: number): void => {
     credit += bytes;
+    pace(bytes);
     if (credit >= creditEvery) send(['credit', takeCredit()]);
   };
   const remove = (path: string): void => {
