@@ -37,7 +37,8 @@ const mapper = group.remoteExec(`
   await channel.send(['counts', counts]);
 `);
 // Hand out the files round-robin, then tell every worker to finish.
-const channels = [...mapper];
+const channels = [...mapper]; // one per gateway, in the group's order
+const workerOf = new Map(channels.map((channel, i) => [channel, [...group][i]!.id]));
 await Promise.all(files.map((file, i) => channels[i % channels.length]!.send(file)));
 await mapper.sendEach(null);
 
@@ -52,7 +53,7 @@ while (open > 0) {
   else if ((item as [string])[0] === 'done') filesDone++;
   else {
     const counts = Object.entries((item as [string, Record<string, number>])[1]);
-    console.log(`${channel.gateway.id} counted ${counts.length} distinct words`);
+    console.log(`${workerOf.get(channel)} counted ${counts.length} distinct words`);
     for (const [word, n] of counts) total.set(word, (total.get(word) ?? 0) + n);
   }
 }

@@ -223,6 +223,9 @@ export class Channel implements AsyncIterable<unknown> {
     if (this.endError) throw this.endError;
   }
 
+  /** Typed as the well-known symbol, so `await using` type-checks; at run time the method below (the same symbol where Node has it). */
+  declare readonly [Symbol.asyncDispose]: () => Promise<void>;
+
   /** Closes the channel, so `await using ch = gw.remoteExec(...)` cleans up. */
   async [asyncDispose](): Promise<void> {
     if (!this.executing) this.close();

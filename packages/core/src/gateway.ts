@@ -304,6 +304,9 @@ export class Gateway extends BaseGateway {
     }
   }
 
+  /** Typed as the well-known symbol, so `await using` type-checks; at run time the method below (the same symbol where Node has it). */
+  declare readonly [Symbol.asyncDispose]: () => Promise<void>;
+
   /** Terminates the gateway; for `await using`. */
   async [asyncDispose](): Promise<void> {
     await this.terminate();

@@ -217,6 +217,9 @@ export class Group implements Iterable<Gateway> {
     return { killed };
   }
 
+  /** Typed as the well-known symbol, so `await using` type-checks; at run time the method below (the same symbol where Node has it). */
+  declare readonly [Symbol.asyncDispose]: () => Promise<void>;
+
   /** Terminates the group; for `await using`. */
   async [asyncDispose](): Promise<void> {
     await this.terminate();
