@@ -9,9 +9,9 @@
  * import { makeGateway, registerTransport } from '@execnet/core'
  * import { sshTransport } from '@execnet/transport-ssh'
  * registerTransport(sshTransport())
- * const gw = await makeGateway('ssh=-p 2222 me@build-host')
- * const ch = gw.remoteExec('channel.send(require("os").hostname())')
- * console.log(await ch.receive())
+ * const gw = await makeGateway('ssh=-p 2222 deploy@build-box')
+ * const ch = gw.remoteExec('channel.send(require("node:os").hostname())')
+ * console.log(await ch.receive()) // 'build-box'
  * await gw.terminate()
  * ```
  */

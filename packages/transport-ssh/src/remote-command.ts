@@ -36,7 +36,8 @@ export function remoteWorkerCommand(worker: WorkerCommand, nonce = randomBytes(6
   const line = `command -v ${shellQuote(executable)} >/dev/null 2>&1 || exit 127; printf '%s %s\\n' ${marker} "$$"; exec ${worker.shellCommand(
     remoteDefaultExecutable(worker.runtime),
   )}`;
-  const display = [executable, ...worker.args.slice(0, -1), '<execnet loader>'].join(' ');
+  const display =
+    worker.runtime === 'python' ? `${executable} -c <execnet bootstrap>` : [executable, ...worker.args.slice(0, -1), '<execnet loader>'].join(' ');
   return { line, display, executable, runtimeKey: worker.runtime, marker };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -71,7 +71,8 @@ describe('errors against the test sshd', { skip: fixture.skip }, () => {
   });
 
   it('a server that never speaks SSH: ConnectionError (timeout) after ConnectTimeout', async () => {
-    const silent = createServer(() => undefined);
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => accepted.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     try {
@@ -83,8 +84,8 @@ describe('errors against the test sshd', { skip: fixture.skip }, () => {
       });
       assert.ok(Date.now() - started < 5000);
     } finally {
+      for (const socket of accepted) socket.destroy();
       silent.close();
-      silent.closeAllConnections?.();
     }
   });
 

@@ -10,6 +10,7 @@ const worker = (executable?: string): WorkerCommand => ({
   runtime: 'node',
   executable,
   args: ['-e', 'LOADER'],
+  protocol: 'fds',
   argv: (fallback) => [executable ?? fallback, '-e', 'LOADER'],
   shellCommand: (fallback) => `${shellQuote(executable ?? fallback)} -e LOADER 3>&1 4<&0 </dev/null 1>&2`,
 });
