@@ -40,7 +40,8 @@ export interface SessionResult {
 /**
  * One authenticated connection and its worker: client bytes go straight to the worker's fd 4;
  * the worker's fd 3, stdout and stderr come back as records, then its exit status. If the
- * client goes away first, the worker is killed at once: nobody can talk to it any more.
+ * connection closes first, the worker is killed at once (nobody can talk to it any more); if
+ * the client only ends its side, a worker still running {@link END_GRACE_MS} later is killed.
  */
 export class Session {
   readonly done: Promise<SessionResult>;
