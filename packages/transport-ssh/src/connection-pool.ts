@@ -88,7 +88,10 @@ export class ConnectionPool {
       entry.ready = this.connect(created);
       entry.ready.then(
         (session) => (created.session = session),
-        () => this.remove(created),
+        () => {
+          created.dead = true;
+          this.remove(created);
+        },
       );
     }
     const lease = this.lease(entry);

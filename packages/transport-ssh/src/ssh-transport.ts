@@ -129,6 +129,16 @@ function channelProcess(channel: ExecChannel, lease: Lease): WorkerProcess {
  * The `ssh` transport: workers on other hosts, reached with SSH (ssh2, no `ssh` binary needed).
  * `ssh=ARGS` takes OpenSSH-style arguments (`-p`, `-l`, `-i`, `-F`, `-J`, `-o Name=value`,
  * `user@host`); `~/.ssh/config`, the agent, default keys and known_hosts work as with OpenSSH.
+ * Gateways to the same host and user share one connection.
+ *
+ * Opening a gateway through it (`makeGateway('ssh=…')`) rejects with:
+ * @throws {SpecError} bad or unsupported `ssh=` words
+ * @throws {SshConfigError} an unreadable or unsupported ssh_config file
+ * @throws {HostNotFound} the host name does not resolve
+ * @throws {ConnectionError} refused, timed out, unreachable or closed connection
+ * @throws {SshAuthenticationError} no credential accepted (lists the methods tried)
+ * @throws {SshHostKeyError} changed, unknown (strict) or revoked host key
+ * @throws {RemoteCommandNotFound} the runtime is missing on the remote host
  * @example
  * registerTransport(sshTransport())
  * const gw = await makeGateway('ssh=-p 2222 me@build-host//node=/opt/node/bin/node')
