@@ -1,10 +1,10 @@
-import type { Codec, StringOptions } from '@execnet/serializer';
+import type { Codec, DecodeOptions, StringOptions } from '@execnet/serializer';
 import { Channel } from './channel.js';
 import type { ChannelHost } from './channel-host.js';
-import { createLog } from './debug.js';
+import { createLog, debugEnabled } from './debug.js';
 import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
-import { encodeFrame, encodeHeader, Message } from './message.js';
+import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
 import { CHANNEL_ID_STEP, HEADER_SIZE, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
 const log = createLog('core:gateway');
@@ -14,8 +14,14 @@ const QUEUE_HIGH_WATER = 4 * 1024 * 1024;
 const QUEUE_LOW_WATER = 1024 * 1024;
 /** Payloads at least this big lend their memory to the bytes values decoded from them. */
 const SHARE_PAYLOAD_MIN = 64 * 1024;
-/** Payloads at least this big are written apart from their header instead of copied into a frame. */
-const SEPARATE_PAYLOAD = 64 * 1024;
+/**
+ * The first frames of a tick are written at once; after that a burst is collected into a
+ * buffer of BATCH_SIZE and written together at the end of the tick (one write, not thousands).
+ */
+const DIRECT_FRAMES_PER_TICK = 16;
+const BATCH_SIZE = 64 * 1024;
+/** Payloads at least this big are written apart from their header instead of copied. */
+const BATCH_PAYLOAD_MAX = 16 * 1024;
 
 /** Traffic of one gateway: see `gateway.stats`. */
 export interface GatewayStats {
@@ -59,6 +65,10 @@ export abstract class BaseGateway {
   private nextChannelId: number;
   private readonly parser: FrameParser;
   private draining: Promise<void> | undefined;
+  private readonly batch = new Uint8Array(BATCH_SIZE);
+  private batchLength = 0;
+  private flushScheduled = false;
+  private framesThisTick = 0;
   private queuedBytes = 0;
   private waitingReceivers = 0;
   private paused = false;
@@ -110,25 +120,64 @@ export abstract class BaseGateway {
   protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
     const sink = this.sink;
     if (!sink || this.connectionError) throw this.connectionError ?? new GatewayClosedError({ gatewayId: this.id, exitCode: null, signal: null, reason: 'not connected' });
-    log(this.id, 'sent', new Message(code, channelId, payload).toString());
+    if (debugEnabled) log(this.id, 'sent', new Message(code, channelId, payload).toString());
     this.counters.messagesSent++;
     this.counters.bytesSent += HEADER_SIZE + payload.byteLength;
-    let ok: boolean;
-    if (payload.byteLength >= SEPARATE_PAYLOAD) {
-      sink.write(encodeHeader(code, channelId, payload.byteLength));
-      ok = sink.write(payload);
+    const length = payload.byteLength;
+    if (length >= BATCH_PAYLOAD_MAX) {
+      this.flushWrites();
+      sink.write(encodeHeader(code, channelId, length));
+      this.noteWrite(sink.write(payload));
+    } else if (this.framesThisTick < DIRECT_FRAMES_PER_TICK && this.batchLength === 0) {
+      // Written at once: a few sends followed by code that blocks the event loop still arrive.
+      this.framesThisTick++;
+      this.scheduleTick();
+      this.noteWrite(sink.write(encodeFrame(code, channelId, payload)));
     } else {
-      ok = sink.write(encodeFrame(code, channelId, payload));
+      if (this.batchLength + HEADER_SIZE + length > BATCH_SIZE) this.flushWrites();
+      writeFrameInto(this.batch, this.batchLength, code, channelId, payload);
+      this.batchLength += HEADER_SIZE + length;
+      this.scheduleTick();
     }
-    if (ok && !this.draining) return resolved;
-    this.draining ??= new Promise<void>((resolve) => {
-      sink.onceDrain(() => {
+    return this.draining ?? resolved;
+  }
+
+  /**
+   * After a write the stream refused to buffer more: until its 'drain', writers get a promise.
+   * The listener is added right away, since a later one could miss the event.
+   */
+  private noteWrite(accepted: boolean): void {
+    if (accepted || this.draining || !this.sink) return;
+    this.draining = new Promise<void>((resolve) => {
+      this.sink!.onceDrain(() => {
         this.draining = undefined;
         resolve();
       });
     });
-    return this.draining;
   }
+
+  /**
+   * Writes the frames collected so far. Small frames written in one tick go out as one chunk,
+   * so a burst of sends costs one write instead of one each; call this before ending the stream.
+   */
+  flushWrites(): void {
+    if (this.batchLength === 0 || !this.sink) return;
+    const chunk = this.batch.slice(0, this.batchLength);
+    this.batchLength = 0;
+    this.noteWrite(this.sink.write(chunk));
+  }
+
+  private scheduleTick(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flushTick);
+  }
+
+  private readonly flushTick = (): void => {
+    this.flushScheduled = false;
+    this.framesThisTick = 0;
+    if (!this.connectionError) this.flushWrites();
+  };
 
   /** Returns the channel for an id, making it if needed (ids received inside values). */
   protected channelFor(id: number): Channel {
@@ -144,8 +193,20 @@ export abstract class BaseGateway {
   protected decode(payload: Uint8Array, strconfig: StringOptions): unknown {
     // Big payloads were assembled into their own buffer: their bytes values can share it. Small
     // ones are views of a read chunk, which a shared bytes value would keep alive.
-    return this.codec.decode(payload, { ...strconfig, channels: this.refs, copyBytes: payload.byteLength < SHARE_PAYLOAD_MIN });
+    const share = payload.byteLength >= SHARE_PAYLOAD_MIN;
+    let options = this.decodeOptions.get(strconfig);
+    if (!options) {
+      options = [
+        { ...strconfig, channels: this.refs, copyBytes: true },
+        { ...strconfig, channels: this.refs, copyBytes: false },
+      ];
+      this.decodeOptions.set(strconfig, options);
+    }
+    return this.codec.decode(payload, options[share ? 1 : 0]);
   }
+
+  /** Decode options per string configuration (copying, sharing), made once: this is per message. */
+  private readonly decodeOptions = new WeakMap<StringOptions, [DecodeOptions, DecodeOptions]>();
 
   private readonly counters: GatewayStats = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0 };
 
@@ -161,7 +222,7 @@ export abstract class BaseGateway {
 
   /** Handles a message; the worker adds STATUS, GATEWAY_TERMINATE and CHANNEL_EXEC. */
   protected dispatch(message: Message): void {
-    log(this.id, 'received', message.toString());
+    if (debugEnabled) log(this.id, 'received', message.toString());
     this.counters.messagesReceived++;
     const { code, channelId, payload } = message;
     switch (code) {

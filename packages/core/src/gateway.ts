@@ -264,6 +264,7 @@ export class Gateway extends BaseGateway {
       }
     }
     this.terminating = true;
+    this.flushWrites();
     this.connection.writable.end();
   }
 

@@ -52,10 +52,13 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
     exiting = true;
     input.destroy();
     // Flush what is queued (the last CHANNEL_CLOSE messages), then leave even if timers remain.
+    gateway.flushWrites();
     output.end(() => finish(code));
     setTimeout(() => finish(code), FLUSH_GRACE_MS).unref();
   };
   output.on('error', () => finish(1)); // the master is gone: nobody to report to
+  // Remote code may call process.exit() right after a send: write what is collected first.
+  process.on('exit', () => gateway.flushWrites());
   gateway.attach(
     {
       write: (chunk) => output.write(chunk),
