@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 
 /** A started local worker process and its streams. */
@@ -36,6 +35,9 @@ export interface SpawnOptions {
  */
 export async function spawnWorker(argv: readonly string[], options: SpawnOptions): Promise<SpawnedProcess> {
   const [file, ...args] = argv;
+  // Imported when first needed: execa is ESM-only, and the CJS build must load on Node 18,
+  // where require() of an ES module fails (import() works from CommonJS everywhere).
+  const { execa } = await import('execa');
   const child = execa(file!, args, {
     stdio: options.protocol === 'fds' ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'ignore', 'ignore'],
     buffer: false,
