@@ -24,7 +24,7 @@ const program = new Command('execnet')
   .showHelpAfterError('(see --help)')
   .exitOverride()
   .configureOutput({
-    // Usage errors as one line naming the command, with a pointer to its help.
+    // A usage error is one line, `execnet: …`, then a pointer to --help (showHelpAfterError).
     outputError: (text, write) => write(text.replace(/^error: /, 'execnet: ')),
   });
 
