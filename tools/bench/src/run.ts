@@ -14,7 +14,8 @@
  *                    their TypeScript sources; tsx adds a name-keeping helper to every
  *                    function created at run time, which slows per-call closures
  *   --list           list the sections and exit
- * Environment: EXECNET_BENCH_PYTHON, the Python that has execnet (default /usr/bin/python3).
+ * Environment: EXECNET_BENCH_PYTHON, the Python that has execnet (default /usr/bin/python3);
+ * EXECNET_BENCH_TIMEOUT, seconds one section child may run before it is killed (default 600).
  * Exit status 1 when a section failed to run or a check failed.
  */
 import { existsSync } from 'node:fs';

@@ -19,15 +19,35 @@ export type ChildResult =
   | { ok: true; data: SectionData }
   | { ok: false; error: string; exitCode?: number | null };
 
-/** Spawn `cmd args` in the repo root and parse its stdout as one JSON object. */
+/** Seconds a section child may run before it is killed (`EXECNET_BENCH_TIMEOUT`, default 600). */
+const CHILD_TIMEOUT_S = Number(process.env.EXECNET_BENCH_TIMEOUT ?? 600) || 600;
+
+/**
+ * Spawn `cmd args` in the repo root and parse its stdout as one JSON object. A child still
+ * running after {@link CHILD_TIMEOUT_S} seconds is killed (SIGKILL) and reported as failed,
+ * so one hanging measurement does not stop the whole run.
+ */
 export function runJsonChild(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<ChildResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: env ?? process.env });
     const chunks: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CHILD_TIMEOUT_S * 1000);
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.on('error', (err) => resolve({ ok: false, error: `cannot start ${cmd}: ${err.message}` }));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: `cannot start ${cmd}: ${err.message}` });
+    });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (timedOut) {
+        resolve({ ok: false, error: `${path.basename(cmd)} ${args.slice(-3).join(' ')} still running after ${CHILD_TIMEOUT_S} s: killed`, exitCode: code });
+        return;
+      }
       if (code !== 0) {
         resolve({ ok: false, error: `${path.basename(cmd)} exited with ${signal ?? code}`, exitCode: code });
         return;
