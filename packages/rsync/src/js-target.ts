@@ -11,6 +11,7 @@ import {
   CREDIT_WINDOW,
   DELTA_MIN_SIZE,
   LIST_BATCH,
+  MAX_ACTIVE_FILES,
   PROTOCOL_VERSION,
   SMALL_FILE_SIZE,
   STRONG_HASH,
@@ -20,17 +21,15 @@ import {
   type RemoteConfig,
   type WireEntry,
 } from './protocol.js';
-import { remoteJsSource } from './remote-js.js';
+import { remoteJsInstallSource, remoteJsSource } from './remote-js.js';
 import { emptyTargetReport, type TargetReport } from './report.js';
-import { MemoryPacer } from './memory-pacer.js';
+import { masterPacer as pace } from './memory-pacer.js';
 import { hashFile, readFully, sameBytes } from './source-file.js';
 import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
 import { mtimeMicros, problemFor, type SourceEntry } from './tree-walk.js';
 
 const log = createLog('rsync:js');
 const END = Symbol('end of channel');
-/** One per process: it watches the process's memory, whichever target sends. */
-const pacer = new MemoryPacer();
 
 /** A request of the worker: `[index, kind, exists, extra]`. */
 type Request = [number, string, boolean, unknown];
@@ -84,6 +83,7 @@ export class JsTarget implements Target {
       strongHash: STRONG_HASH,
       memoryCheckEvery: WORKER_MEMORY_CHECK_EVERY,
       memorySlack: WORKER_MEMORY_SLACK,
+      maxActiveFiles: MAX_ACTIVE_FILES,
     };
     const channel = this.spec.gateway.remoteExec(remoteJsSource(), config as unknown as Record<string, unknown>);
     this.channel = channel;
@@ -192,6 +192,9 @@ export class JsTarget implements Target {
       }
       case 'credit':
         this.window.release(Number(msg[1]));
+        return;
+      case 'need-source':
+        this.post(['source', remoteJsInstallSource()]);
         return;
       case 'problem': {
         const [, , rel, errno, message] = msg as [string, number, string, string | null, string];
@@ -333,7 +336,7 @@ export class JsTarget implements Target {
         await this.window.acquire(got);
         await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
         pos += got;
-        pacer.add(got);
+        pace(got);
         this.report.literalBytes += got;
         this.current = Math.min(pos, entry.size);
         this.emitProgress(entry.rel);
@@ -364,7 +367,7 @@ export class JsTarget implements Target {
           await this.window.acquire(bytes.length);
           ops.push(Buffer.from(bytes));
           opsBytes += bytes.length;
-          pacer.add(bytes.length);
+          pace(bytes.length);
           if (opsBytes >= CHUNK_SIZE) await flush();
         },
         copy: async (offset, length) => {

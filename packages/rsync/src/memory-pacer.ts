@@ -1,65 +1,71 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 
-type GcFunction = (options?: { type?: 'minor' | 'major' }) => void;
+/** The parts of `node:v8` and `node:vm` a pacer uses. */
+export interface PacerModules {
+  v8: { getHeapStatistics(): object; setFlagsFromString(flags: string): void };
+  vm: { runInNewContext(code: string): unknown };
+}
 
-/** Check external memory after this many bytes of file data. */
+/** Counts bytes of file data that went through; now and then collects garbage. */
+export type Pacer = (bytes: number) => void;
+
+/** The master checks its memory after this many bytes of file data… */
 export const MEMORY_CHECK_EVERY = 2 * 1024 * 1024;
-/** Collect when external memory grew by this much since the last collection. */
+/** …and collects once buffers grew by this much since the last collection. */
 export const MEMORY_SLACK = 8 * 1024 * 1024;
 
-let gcFunction: GcFunction | null | undefined;
-
 /**
- * V8's `gc`, or null when it cannot be had. Unless the process runs with `--expose-gc`, the
- * flag is turned on and the function taken from a fresh vm context: the flag only adds `gc` to
- * contexts made afterwards, so the application's own global scope does not change.
+ * Keeps memory flat while large files stream through. Every chunk sent or received leaves dead
+ * buffers behind (encoded messages, socket reads), and V8 lets up to 64 MB of such external
+ * memory pile up before it collects. So after every `checkEvery` bytes the pacer looks at the
+ * external memory and, once it grew by `slack` since the last collection, runs a
+ * young-generation collection (about a millisecond). Small transfers never get there.
+ *
+ * V8's `gc` comes from `--expose-gc` when the process has it; otherwise the flag is turned on
+ * and the function taken from a fresh vm context (the flag only adds `gc` to contexts made
+ * afterwards, so the application's own global scope does not change). Without either, the
+ * pacer does nothing.
+ *
+ * Also shipped to JavaScript workers as source text (remote-js.ts): self-contained.
  */
-function collector(): GcFunction | null {
-  if (gcFunction !== undefined) return gcFunction;
-  const global = (globalThis as { gc?: unknown }).gc;
-  if (typeof global === 'function') return (gcFunction = global as GcFunction);
-  try {
-    setFlagsFromString('--expose-gc');
-    const fn = runInNewContext('gc') as unknown;
-    gcFunction = typeof fn === 'function' ? (fn as GcFunction) : null;
-  } catch {
-    gcFunction = null;
-  }
-  return gcFunction;
-}
-
-/**
- * Keeps memory flat while large files stream through. Every chunk sent leaves a dead buffer
- * behind (the encoded message), and V8 lets up to 64 MB of such external memory pile up
- * before it collects; so after every few MiB this checks how much there is and, past
- * {@link MEMORY_SLACK}, runs a young-generation collection (about a millisecond). Small transfers
- * never get there.
- */
-export class MemoryPacer {
-  private sinceCheck = 0;
-  private base = -1;
-
-  /** Counts `bytes` of file data that went through. */
-  add(bytes: number): void {
-    this.sinceCheck += bytes;
-    if (this.sinceCheck < MEMORY_CHECK_EVERY) return;
-    this.sinceCheck = 0;
-    const external = externalMemory();
-    if (this.base < 0 || external < this.base) {
-      this.base = external;
+export function createPacer(modules: PacerModules, checkEvery: number, slack: number): Pacer {
+  type Gc = (options?: { type?: string }) => void;
+  let gc: Gc | null | undefined;
+  let sinceCheck = 0;
+  let base = -1;
+  const external = (): number => {
+    const value = (modules.v8.getHeapStatistics() as { external_memory?: number }).external_memory;
+    // `external_memory` is missing before Node 20.
+    return typeof value === 'number' ? value : process.memoryUsage().arrayBuffers;
+  };
+  const collector = (): Gc | null => {
+    const global = (globalThis as { gc?: unknown }).gc;
+    if (typeof global === 'function') return global as Gc;
+    try {
+      modules.v8.setFlagsFromString('--expose-gc');
+      const fn = modules.vm.runInNewContext('gc');
+      return typeof fn === 'function' ? (fn as Gc) : null;
+    } catch {
+      return null;
+    }
+  };
+  return (bytes) => {
+    sinceCheck += bytes;
+    if (sinceCheck < checkEvery) return;
+    sinceCheck = 0;
+    const now = external();
+    if (base < 0 || now < base) {
+      base = now;
       return;
     }
-    if (external - this.base < MEMORY_SLACK) return;
-    const gc = collector();
+    if (now - base < slack) return;
+    if (gc === undefined) gc = collector();
     if (!gc) return;
     gc({ type: 'minor' });
-    this.base = externalMemory();
-  }
+    base = external();
+  };
 }
 
-/** Bytes of memory outside V8's heap (buffers); `external_memory` is missing before Node 20. */
-function externalMemory(): number {
-  const external = (getHeapStatistics() as { external_memory?: number }).external_memory;
-  return typeof external === 'number' ? external : process.memoryUsage().arrayBuffers;
-}
+/** The master's pacer: one per process, as it watches the process's memory whichever target sends. */
+export const masterPacer: Pacer = createPacer({ v8, vm }, MEMORY_CHECK_EVERY, MEMORY_SLACK);

@@ -29,6 +29,8 @@ export const ToWorker = {
   SKIP: 'skip',
   /** `['abort']`: stop now, removing temporary files; the worker ends the channel. */
   ABORT: 'abort',
+  /** `['source', expression]`: the remote side, for a worker that does not have it yet. */
+  SOURCE: 'source',
 } as const;
 /** An operation the master sends. */
 export type ToWorker = (typeof ToWorker)[keyof typeof ToWorker];
@@ -49,6 +51,8 @@ export const FromWorker = {
   FAIL: 'fail',
   /** `['done', changes]`: finished; changes are `[relPath, ChangeAction]` pairs made by the worker. */
   DONE: 'done',
+  /** `['need-source']`: the worker does not keep the remote side yet; the master sends it. */
+  NEED_SOURCE: 'need-source',
 } as const;
 /** An operation the worker sends. */
 export type FromWorker = (typeof FromWorker)[keyof typeof FromWorker];
@@ -102,6 +106,8 @@ export const CREDIT_EVERY = 1024 * 1024;
 export const DELTA_MIN_SIZE = 512 * 1024;
 /** How long an aborted target may take to clean up before its channel is closed under it. */
 export const ABORT_GRACE_MS = 2000;
+/** Files the worker writes at the same time (the file system overlaps their creation). */
+export const MAX_ACTIVE_FILES = 8;
 /** Entries per `list` message. */
 export const LIST_BATCH = 512;
 /** Strong hash of blocks and whole files (Node's crypto names it so). */
@@ -126,6 +132,7 @@ export interface RemoteConfig {
   strongHash: string;
   memoryCheckEvery: number;
   memorySlack: number;
+  maxActiveFiles: number;
 }
 
 /** What changed (or would change, in a dry-run) at one path of a target. */

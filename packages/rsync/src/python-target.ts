@@ -5,14 +5,13 @@ import { Float, tuple, type Channel, type Tuple } from '@execnet/core';
 import { createLog } from './debug.js';
 import { DestinationError } from './errors.js';
 import { PYTHON_DEST_CHECK, pythonRemoteSource } from './remote-python.js';
-import { MemoryPacer } from './memory-pacer.js';
+import { masterPacer as pace } from './memory-pacer.js';
 import { emptyTargetReport, type TargetReport } from './report.js';
 import { sameBytes } from './source-file.js';
 import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
 import { problemFor, pythonMtime, type SourceEntry } from './tree-walk.js';
 
 const log = createLog('rsync:python');
-const pacer = new MemoryPacer();
 
 /**
  * The master's side of Python execnet's own RSync protocol (spec §8), with execnet's
@@ -179,7 +178,7 @@ export class PythonTarget implements Target {
       this.report.literalBytes += size;
     }
     await (this.channel as Channel).send(data);
-    pacer.add(size);
+    pace(size);
   }
 
   /** execnet rsync.py _end_of_channel: an end before "done" is an error. */
