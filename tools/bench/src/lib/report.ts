@@ -19,7 +19,7 @@ export interface SectionRecord {
   /** What the TS side ran: the TypeScript sources through tsx, or the built `dist/`. */
   build: 'source' | 'dist';
   host: { cpu: string; ncpu: number; kernel: string; node: string; memGiB?: number; loadavg1?: number };
-  /** The commit measured, and whether packages/ had uncommitted changes. */
+  /** The commit measured, and whether the measured packages had uncommitted changes. */
   revision?: { commit: string; dirtyPackages: boolean };
   /** The TS child's JSON, or null with `tsError`. */
   ts: SectionData | null;
@@ -46,11 +46,17 @@ export function hostInfo(loadavg1 = os.loadavg()[0]!): SectionRecord['host'] {
   };
 }
 
-/** The git commit of the repository and whether `packages/` differs from it (undefined outside git). */
+/** The packages the sections measure; uncommitted changes elsewhere do not matter. */
+const MEASURED_PACKAGES = ['packages/core', 'packages/serializer', 'packages/transport-popen'];
+
+/**
+ * The git commit of the repository and whether the measured packages differ from it
+ * (undefined outside git).
+ */
 export function sourceRevision(): SectionRecord['revision'] {
   try {
     const git = (...args: string[]): string => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: git('rev-parse', '--short', 'HEAD'), dirtyPackages: git('status', '--porcelain', '--', 'packages').length > 0 };
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirtyPackages: git('status', '--porcelain', '--', ...MEASURED_PACKAGES).length > 0 };
   } catch {
     return undefined;
   }
@@ -115,7 +121,7 @@ export function renderSection(rec: SectionRecord): string {
       `TS ${rec.build === 'dist' ? 'built dist/' : 'sources via tsx'} on Node ${rec.host.node}; ${pyDesc}; ` +
       `${rec.host.ncpu} x ${rec.host.cpu}` +
       (rec.host.loadavg1 !== undefined ? `; 1-min load average ${rec.host.loadavg1} before the section` : '') +
-      (rec.revision ? `; commit ${rec.revision.commit}${rec.revision.dirtyPackages ? ' with uncommitted changes in packages/' : ''}` : ''),
+      (rec.revision ? `; commit ${rec.revision.commit}${rec.revision.dirtyPackages ? ' with uncommitted changes in the measured packages' : ''}` : ''),
     '',
   ];
   if (rec.tsError) parts.push(`**TypeScript side failed:** ${rec.tsError}`, '');
@@ -161,7 +167,7 @@ export function writeSummary(outDir: string, sectionOrder: readonly string[]): s
       `Measured ${times[0]!.slice(0, 10)}` +
         (times.length > 1 && times.at(-1)!.slice(0, 10) !== times[0]!.slice(0, 10) ? ` to ${times.at(-1)!.slice(0, 10)}` : '') +
         ` on ${h.ncpu} x ${h.cpu}${h.memGiB ? `, ${h.memGiB} GiB RAM` : ''}, Linux ${h.kernel}, Node ${h.node}` +
-        (first.revision ? `; commit ${first.revision.commit}${first.revision.dirtyPackages ? ' (with uncommitted changes in packages/)' : ''}` : '') +
+        (first.revision ? `; commit ${first.revision.commit}${first.revision.dirtyPackages ? ' (with uncommitted changes in the measured packages)' : ''}` : '') +
         '.',
       '',
     );
