@@ -12,6 +12,7 @@ import {
   DELTA_MIN_SIZE,
   LIST_BATCH,
   MAX_ACTIVE_FILES,
+  PACE_MIN_FILE_SIZE,
   PROTOCOL_VERSION,
   SMALL_FILE_SIZE,
   STRONG_HASH,
@@ -84,6 +85,7 @@ export class JsTarget implements Target {
       memoryCheckEvery: WORKER_MEMORY_CHECK_EVERY,
       memorySlack: WORKER_MEMORY_SLACK,
       maxActiveFiles: MAX_ACTIVE_FILES,
+      paceMinSize: PACE_MIN_FILE_SIZE,
     };
     const channel = this.spec.gateway.remoteExec(remoteJsSource(), config as unknown as Record<string, unknown>);
     this.channel = channel;
@@ -336,7 +338,7 @@ export class JsTarget implements Target {
         await this.window.acquire(got);
         await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
         pos += got;
-        pace(got);
+        if (size >= PACE_MIN_FILE_SIZE) pace(got);
         this.report.literalBytes += got;
         this.current = Math.min(pos, entry.size);
         this.emitProgress(entry.rel);
@@ -367,7 +369,7 @@ export class JsTarget implements Target {
           await this.window.acquire(bytes.length);
           ops.push(Buffer.from(bytes));
           opsBytes += bytes.length;
-          pace(bytes.length);
+          if (size >= PACE_MIN_FILE_SIZE) pace(bytes.length);
           if (opsBytes >= CHUNK_SIZE) await flush();
         },
         copy: async (offset, length) => {

@@ -120,6 +120,12 @@ export const WORKER_MEMORY_CHECK_EVERY = 1024 * 1024;
 /** The worker collects when its buffers grew by this much since the last collection. */
 export const WORKER_MEMORY_SLACK = 4 * 1024 * 1024;
 
+/**
+ * Only files at least this big count for the memory pacers: smaller ones cannot pile up much
+ * garbage at once, and forced collections would cost more than they save.
+ */
+export const PACE_MIN_FILE_SIZE = 64 * 1024 * 1024;
+
 /** What the worker receives as kwargs of the remote_exec. */
 export interface RemoteConfig {
   version: number;
@@ -133,6 +139,7 @@ export interface RemoteConfig {
   memoryCheckEvery: number;
   memorySlack: number;
   maxActiveFiles: number;
+  paceMinSize: number;
 }
 
 /** What changed (or would change, in a dry-run) at one path of a target. */

@@ -6,6 +6,7 @@ import { createLog } from './debug.js';
 import { DestinationError } from './errors.js';
 import { PYTHON_DEST_CHECK, pythonRemoteSource } from './remote-python.js';
 import { masterPacer as pace } from './memory-pacer.js';
+import { PACE_MIN_FILE_SIZE } from './protocol.js';
 import { emptyTargetReport, type TargetReport } from './report.js';
 import { sameBytes } from './source-file.js';
 import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
@@ -178,7 +179,7 @@ export class PythonTarget implements Target {
       this.report.literalBytes += size;
     }
     await (this.channel as Channel).send(data);
-    pace(size);
+    if (size >= PACE_MIN_FILE_SIZE) pace(size);
   }
 
   /** execnet rsync.py _end_of_channel: an end before "done" is an error. */

@@ -21,8 +21,8 @@ export interface RemoteFilesEnv {
   send(item: unknown): void;
   /** Reports that one path could not be written. */
   problem(index: number, rel: string, error: unknown): void;
-  /** File data was written (or dropped): credit for the master, pace for the memory. */
-  consumed(bytes: number): void;
+  /** File data was written (or dropped): credit for the master; `large` for the memory pacer. */
+  consumed(bytes: number, large: boolean): void;
   /** Credit not yet returned, taken to go with an ack. */
   takeCredit(): number;
   /** Seconds to give utimes for a time in microseconds. */
@@ -30,6 +30,8 @@ export interface RemoteFilesEnv {
   alg: string;
   dry: boolean;
   maxActive: number;
+  /** Files at least this big count for the memory pacer. */
+  paceMinSize: number;
 }
 
 /** A file the worker asked for, until it is in place. */
@@ -39,6 +41,7 @@ interface FileRecord {
   path: string;
   mode: number;
   mtimeUs: number;
+  size: number;
   /** Temporary file being written; `handle` (asynchronous) or `fd` (synchronous, deltas). */
   tmp: string | null;
   handle: fsModule.promises.FileHandle | null;
@@ -60,7 +63,7 @@ interface FileRecord {
 /** The file writer's calls, one per message kind. */
 export interface RemoteFiles {
   /** Records a request; `old` describes the target's copy for delta requests. */
-  request(index: number, rel: string, path: string, mode: number, mtimeUs: number, old?: { size: number; md5: Uint8Array }): void;
+  request(index: number, rel: string, path: string, mode: number, mtimeUs: number, size: number, old?: { size: number; md5: Uint8Array }): void;
   whole(index: number, bytes: Uint8Array): void;
   chunk(index: number, bytes: Uint8Array): void;
   delta(index: number, ops: unknown[]): void;
@@ -248,20 +251,20 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
   };
 
   return {
-    request(index, rel, path, mode, mtimeUs, old) {
+    request(index, rel, path, mode, mtimeUs, size, old) {
       records.set(index, {
-        index, rel, path, mode, mtimeUs, tmp: null, handle: null, fd: -1, oldFd: -1,
+        index, rel, path, mode, mtimeUs, size, tmp: null, handle: null, fd: -1, oldFd: -1,
         oldSize: old?.size ?? 0, oldMd5: old?.md5 ?? null, hash: null, outPos: 0, failed: false, status: null, chain: Promise.resolve(),
       });
     },
     whole(index, bytes) {
       const rec = record(index);
-      step(rec, async () => {
-        await openAsync(rec);
-        await writeAsync(rec.handle as fsModule.promises.FileHandle, bytes);
-        await commitAsync(rec);
+      step(rec, () => {
+        openSyncTemp(rec);
+        for (let off = 0; off < bytes.length; ) off += fs.writeSync(rec.fd, bytes, off, bytes.length - off);
+        commitSync(rec);
       });
-      rec.chain = rec.chain.then(() => void consumed(bytes.length));
+      rec.chain = rec.chain.then(() => void consumed(bytes.length, false));
       finish(rec, 'written');
     },
     // Chunks of a large file are written synchronously: parallel writes only pay off for many
@@ -272,14 +275,14 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
         if (rec.fd < 0) openSyncTemp(rec);
         for (let off = 0; off < bytes.length; ) off += fs.writeSync(rec.fd, bytes, off, bytes.length - off);
       });
-      rec.chain = rec.chain.then(() => void consumed(bytes.length));
+      rec.chain = rec.chain.then(() => void consumed(bytes.length, rec.size >= env.paceMinSize));
     },
     delta(index, ops) {
       const rec = record(index);
       step(rec, () => applyOps(rec, ops));
       let literal = 0;
       for (const op of ops) if (op instanceof Uint8Array) literal += op.length;
-      rec.chain = rec.chain.then(() => void consumed(literal));
+      rec.chain = rec.chain.then(() => void consumed(literal, rec.size >= env.paceMinSize));
     },
     end(index, md5) {
       const rec = record(index);

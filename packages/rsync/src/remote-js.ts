@@ -84,9 +84,9 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     crypto,
     send,
     problem,
-    consumed: (bytes) => {
+    consumed: (bytes, large) => {
       credit += bytes;
-      pace(bytes);
+      if (large) pace(bytes);
       if (credit >= creditEvery) send(['credit', takeCredit()]);
     },
     takeCredit,
@@ -94,6 +94,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     alg: String(kwargs.strongHash),
     dry,
     maxActive: Number(kwargs.maxActiveFiles),
+    paceMinSize: Number(kwargs.paceMinSize),
   };
   const files: RemoteFiles = helpers.remoteFiles(env);
   const remove = (path: string): void => {
@@ -106,10 +107,10 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   };
 
   // ---- the tree ---------------------------------------------------------------------------
-  const request = (idx: number, rel: string, path: string, mode: number, mtimeUs: number, how: string, exists: boolean, extra: unknown, old?: { size: number; md5: Uint8Array }): void => {
+  const request = (idx: number, rel: string, path: string, mode: number, mtimeUs: number, size: number, how: string, exists: boolean, extra: unknown, old?: { size: number; md5: Uint8Array }): void => {
     requested++;
     if (dry && how === 'full') answered++; // nothing will come for it
-    else files.request(idx, rel, path, mode, mtimeUs, old);
+    else files.request(idx, rel, path, mode, mtimeUs, size, old);
     send(['req', idx, how, exists, extra]);
   };
   const dirEntry = (rel: string, path: string, st: fsModule.BigIntStats | undefined, mode: number, mtimeUs: number, names: unknown): void => {
@@ -155,17 +156,17 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
       if (!dry && size >= deltaMin && oldSize >= deltaMin) {
         return files
           .signature(path, oldSize, helpers.blockSizeFor(oldSize), helpers.weakSum)
-          .then((sig) => request(idx, rel, path, mode, mtimeUs, 'sig', true, sig.wire, { size: oldSize, md5: sig.md5 }));
+          .then((sig) => request(idx, rel, path, mode, mtimeUs, size, 'sig', true, sig.wire, { size: oldSize, md5: sig.md5 }));
       }
-      if (oldSize === size) request(idx, rel, path, mode, mtimeUs, 'sum', true, files.md5File(path));
-      else request(idx, rel, path, mode, mtimeUs, 'full', true, null);
+      if (oldSize === size) request(idx, rel, path, mode, mtimeUs, size, 'sum', true, files.md5File(path));
+      else request(idx, rel, path, mode, mtimeUs, size, 'full', true, null);
       return undefined;
     }
     if (st) {
       if (!dry) remove(path);
       changes.push([rel, 'delete']);
     }
-    request(idx, rel, path, mode, mtimeUs, 'full', false, null);
+    request(idx, rel, path, mode, mtimeUs, size, 'full', false, null);
     return undefined;
   };
   const linkEntry = (rel: string, path: string, st: fsModule.BigIntStats | undefined, mtimeUs: number, extra: unknown): void => {

@@ -188,6 +188,8 @@ class SendRun {
 
   async execute(walk: Generator<SourceEntry, void, undefined>): Promise<void> {
     const runners = Array.from({ length: Math.min(this.concurrency, this.targets.length) }, () => this.runner());
+    // Let the remote_exec requests go out before the walk keeps this thread busy.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       await this.walk(walk);
     } catch (error) {
