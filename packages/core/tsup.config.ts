@@ -12,6 +12,10 @@ export default defineConfig([
     target: 'node18',
     noExternal: [/.*/],
     external: ['msgpackr-extract'],
+    // msgpackr's 'browser' build is its plain JavaScript: no native add-on probe at worker start.
+    esbuildOptions(options) {
+      options.conditions = ['browser'];
+    },
     dts: false,
     clean: false,
     splitting: false,

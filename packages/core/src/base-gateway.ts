@@ -116,26 +116,34 @@ export abstract class BaseGateway {
     }
   }
 
-  /** Writes one frame; resolves when the connection can take more. */
-  protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
+  /**
+   * Writes one frame; resolves when the connection can take more. The payload may come in
+   * parts (a big bytes item with its codec framing), written one after the other.
+   */
+  protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const sink = this.sink;
     if (!sink || this.connectionError) throw this.connectionError ?? new GatewayClosedError({ gatewayId: this.id, exitCode: null, signal: null, reason: 'not connected' });
-    if (debugEnabled) log(this.id, 'sent', new Message(code, channelId, payload).toString());
+    const parts = payload instanceof Uint8Array ? undefined : payload;
+    let length = 0;
+    if (parts) for (const part of parts) length += part.byteLength;
+    else length = (payload as Uint8Array).byteLength;
+    if (debugEnabled) log(this.id, 'sent', `<Message ${new Message(code, channelId, new Uint8Array(0)).codeName} channel=${channelId} lendata=${length}>`);
     this.counters.messagesSent++;
-    this.counters.bytesSent += HEADER_SIZE + payload.byteLength;
-    const length = payload.byteLength;
-    if (length >= BATCH_PAYLOAD_MAX) {
+    this.counters.bytesSent += HEADER_SIZE + length;
+    if (parts || length >= BATCH_PAYLOAD_MAX) {
       this.flushWrites();
       sink.write(encodeHeader(code, channelId, length));
-      this.noteWrite(sink.write(payload));
+      let accepted = true;
+      for (const part of parts ?? [payload as Uint8Array]) if (part.byteLength) accepted = sink.write(part);
+      this.noteWrite(accepted);
     } else if (this.framesThisTick < DIRECT_FRAMES_PER_TICK && this.batchLength === 0) {
       // Written at once: a few sends followed by code that blocks the event loop still arrive.
       this.framesThisTick++;
       this.scheduleTick();
-      this.noteWrite(sink.write(encodeFrame(code, channelId, payload)));
+      this.noteWrite(sink.write(encodeFrame(code, channelId, payload as Uint8Array)));
     } else {
       if (this.batchLength + HEADER_SIZE + length > BATCH_SIZE) this.flushWrites();
-      writeFrameInto(this.batch, this.batchLength, code, channelId, payload);
+      writeFrameInto(this.batch, this.batchLength, code, channelId, payload as Uint8Array);
       this.batchLength += HEADER_SIZE + length;
       this.scheduleTick();
     }
@@ -322,6 +330,14 @@ export abstract class BaseGateway {
       },
       encode: (value) => this.codec.encode(value, { channels: this.refs }),
       sendMessage: (code, channelId, payload) => this.writeMessage(code, channelId, payload),
+      sendItem: (channelId, item) => {
+        // A big bytes item is framed around one copy of itself, not copied into an encoding twice.
+        if (item instanceof Uint8Array && item.byteLength >= BATCH_PAYLOAD_MAX) {
+          const { prefix, suffix } = this.codec.bytesFraming(item.byteLength);
+          return this.writeMessage(MessageCode.CHANNEL_DATA, channelId, [prefix, item.slice(), suffix]);
+        }
+        return this.writeMessage(MessageCode.CHANNEL_DATA, channelId, this.codec.encode(item, { channels: this.refs }));
+      },
       channelClosed: (channel) => {
         if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
       },

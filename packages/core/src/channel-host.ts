@@ -9,6 +9,8 @@ export interface ChannelHost {
   readonly isOpen: boolean;
   /** Serializes one value with the gateway's codec (channels inside values included). */
   encode(value: unknown): Uint8Array;
+  /** Serializes and writes one item as CHANNEL_DATA; resolves when the connection can take more. */
+  sendItem(channelId: number, item: unknown): Promise<void>;
   /** Writes one message; resolves when the connection can take more. */
   sendMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void>;
   /** The channel is closed for good; forget its id. */

@@ -76,8 +76,7 @@ export class Channel implements AsyncIterable<unknown> {
    */
   send(item: unknown): Promise<void> {
     if (this.closed) throw new ChannelClosedError(this.id, `cannot send to ${this}`);
-    const payload = this.host.encode(item);
-    return this.host.sendMessage(MessageCode.CHANNEL_DATA, this.id, payload);
+    return this.host.sendItem(this.id, item);
   }
 
   /**

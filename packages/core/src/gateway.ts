@@ -178,7 +178,7 @@ export class Gateway extends BaseGateway {
   }
 
   /** Messages of channels whose CHANNEL_EXEC is still being prepared wait here, in order. */
-  protected override writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
+  protected override writeMessage(code: MessageCode, channelId: number, payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const queued = code === MessageCode.CHANNEL_EXEC ? undefined : this.pendingExecs.get(channelId);
     if (!queued) return super.writeMessage(code, channelId, payload);
     return new Promise<void>((resolve, reject) =>

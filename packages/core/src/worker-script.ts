@@ -34,7 +34,8 @@ async function loadBundle(): Promise<string> {
     platform: 'node',
     format: 'cjs',
     target: 'node18',
-    conditions: ['@execnet/source'],
+    // msgpackr's 'browser' build is its plain JavaScript: no native add-on probe at worker start.
+    conditions: ['@execnet/source', 'browser'],
     external: ['msgpackr-extract'],
     logLevel: 'silent',
   });

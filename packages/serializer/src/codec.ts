@@ -55,6 +55,11 @@ export interface Codec {
   encode(value: unknown, options?: EncodeOptions): Uint8Array;
   /** Decode exactly one value from `bytes`. @throws {LoadError} */
   decode(bytes: Uint8Array, options?: DecodeOptions): unknown;
+  /**
+   * The bytes that go before and after the raw content when a bytes value of `length` bytes is
+   * encoded on its own, so big payloads can be written without copying them into an encoding.
+   */
+  bytesFraming(length: number): { prefix: Uint8Array; suffix: Uint8Array };
 }
 
 /** Names of the available codecs. */

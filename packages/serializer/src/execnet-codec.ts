@@ -2,7 +2,7 @@ import type { Codec, DecodeOptions, EncodeOptions, StringOptions } from './codec
 import { decodeExecnet } from './execnet-decoder.js';
 import { ExecnetEncoder } from './execnet-encoder.js';
 import { LoadError } from './errors.js';
-import { FormatVersion } from './opcodes.js';
+import { FormatVersion, Opcode } from './opcodes.js';
 
 const shared = new ExecnetEncoder();
 
@@ -19,7 +19,15 @@ export const execnetCodec: Codec = {
   name: 'execnet',
   encode: (value, options) => encodeWith(value, options, undefined),
   decode: (bytes, options) => decodeSafely(bytes, 0, options),
+  bytesFraming: (length) => {
+    const prefix = new Uint8Array(5);
+    prefix[0] = Opcode.BYTES;
+    new DataView(prefix.buffer).setInt32(1, length);
+    return { prefix, suffix: STOP_ONLY };
+  },
 };
+
+const STOP_ONLY = Uint8Array.of(Opcode.STOP);
 
 /** Any failure while decoding is a LoadError, whatever its origin, so untrusted input has one error type. */
 function decodeSafely(bytes: Uint8Array, start: number, options: DecodeOptions | undefined): unknown {

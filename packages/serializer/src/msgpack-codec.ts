@@ -152,6 +152,13 @@ const protoKey = new TextEncoder().encode('__proto__');
  */
 export const msgpackCodec: Codec = {
   name: 'msgpack',
+  /** A msgpack bin 32: 0xc6 and the length, then the raw bytes. */
+  bytesFraming(length: number) {
+    const prefix = new Uint8Array(5);
+    prefix[0] = 0xc6;
+    new DataView(prefix.buffer).setUint32(1, length);
+    return { prefix, suffix: new Uint8Array(0) };
+  },
   encode(value: unknown, options?: EncodeOptions): Uint8Array {
     const channels = options?.channels;
     if (channels) registerChannelClass(channels);

@@ -3,6 +3,7 @@ import { getPriority, setPriority } from 'node:os';
 import { Writable, type Readable } from 'node:stream';
 import { serveWorker, type ServeWorkerConfig } from './serve.js';
 import { openFd } from './worker-io.js';
+import { startParentWatchdog } from './watchdog.js';
 
 // Exec threads (`thread` exec model) start from the same bundle and call this.
 export { threadMain } from './thread-main.js';
@@ -32,6 +33,8 @@ export function main(config: WorkerConfig, localRequire: unknown): void {
 
   const { input, output } = config.inFd === 0 ? takeOverStdio() : { input: openFd(config.inFd, 'read') as Readable, output: openFd(config.outFd, 'write') as Writable };
   serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code) });
+  // Off the start-up path, but before remote code can block the event loop for good.
+  setImmediate(startParentWatchdog);
 }
 
 /**
