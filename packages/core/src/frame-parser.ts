@@ -7,6 +7,7 @@ import type { MessageCode } from './protocol.js';
 export type MessageHandler = (message: Message) => void;
 
 const EMPTY = new Uint8Array(0);
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 function hexByte(value: number): string {
   return `0x${(value & 0xff).toString(16).padStart(2, '0')}`;
@@ -131,7 +132,8 @@ export class FrameParser {
       this.#skip(n);
       return view;
     }
-    return this.#copyInto(new Uint8Array(n), n);
+    // Its own buffer (not the shared pool), and not zero-filled: every byte is overwritten now.
+    return this.#copyInto(NodeBuffer ? NodeBuffer.allocUnsafeSlow(n) : new Uint8Array(n), n);
   }
 
   /** Consumes `n` bytes of the first chunk, which must hold at least that many. */
