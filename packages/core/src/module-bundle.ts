@@ -24,6 +24,12 @@ interface CacheEntry {
 }
 
 const cache = new Map<string, CacheEntry>();
+let builds = 0;
+
+/** @internal How many bundles this process has built (for tests of the cache). */
+export function bundleBuilds(): number {
+  return builds;
+}
 const maps = new Map<string, SourceMap>();
 
 /** Raised when a module cannot be bundled for a worker (syntax error, native addon, missing esbuild). */
@@ -49,6 +55,7 @@ export function bundleModule(url: URL): Promise<ModuleBundle> {
 }
 
 async function build(url: URL, setInputs: (inputs: Array<[string, string]>) => void): Promise<ModuleBundle> {
+  builds++;
   const esbuild = await loadEsbuild();
   const file = fileURLToPath(url);
   let result;

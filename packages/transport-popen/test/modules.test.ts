@@ -79,3 +79,22 @@ describe('TypeScript and closures', () => {
     assert.match(error.formatted, /usesClosure/);
   });
 });
+
+describe('one bundle for many gateways', () => {
+  it('remoteExec of the same module on 100 gateways of a group bundles it once', async () => {
+    const { Group, registerTransport } = await import('@execnet/core');
+    const { memoryTransport } = await import('@execnet/testkit');
+    const { bundleBuilds } = await import('../../core/src/module-bundle.js');
+    registerTransport(memoryTransport({ name: 'memory' }));
+    const group = new Group();
+    try {
+      for (let i = 0; i < 100; i++) await group.makeGateway('memory');
+      const before = bundleBuilds();
+      const results = await group.remoteExec(fixture('square.ts'), { n: 12 }).receiveEach({ timeout: 30_000 });
+      assert.deepEqual(results, Array(100).fill(144));
+      assert.equal(bundleBuilds() - before, 1);
+    } finally {
+      await group.terminate({ timeout: 2000 });
+    }
+  });
+});
