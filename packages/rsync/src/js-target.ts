@@ -11,7 +11,6 @@ import {
   CREDIT_WINDOW,
   DELTA_MIN_SIZE,
   LIST_BATCH,
-  MAX_ACTIVE_FILES,
   PACE_MIN_FILE_SIZE,
   PROTOCOL_VERSION,
   SMALL_FILE_SIZE,
@@ -84,7 +83,6 @@ export class JsTarget implements Target {
       strongHash: STRONG_HASH,
       memoryCheckEvery: WORKER_MEMORY_CHECK_EVERY,
       memorySlack: WORKER_MEMORY_SLACK,
-      maxActiveFiles: MAX_ACTIVE_FILES,
       paceMinSize: PACE_MIN_FILE_SIZE,
     };
     const channel = this.spec.gateway.remoteExec(remoteJsSource(), config as unknown as Record<string, unknown>);

@@ -106,8 +106,6 @@ export const CREDIT_EVERY = 1024 * 1024;
 export const DELTA_MIN_SIZE = 512 * 1024;
 /** How long an aborted target may take to clean up before its channel is closed under it. */
 export const ABORT_GRACE_MS = 2000;
-/** Files the worker writes at the same time (the file system overlaps their creation). */
-export const MAX_ACTIVE_FILES = 8;
 /** Entries per `list` message. */
 export const LIST_BATCH = 512;
 /** Strong hash of blocks and whole files (Node's crypto names it so). */
@@ -138,7 +136,6 @@ export interface RemoteConfig {
   strongHash: string;
   memoryCheckEvery: number;
   memorySlack: number;
-  maxActiveFiles: number;
   paceMinSize: number;
 }
 

@@ -93,7 +93,6 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     seconds,
     alg: String(kwargs.strongHash),
     dry,
-    maxActive: Number(kwargs.maxActiveFiles),
     paceMinSize: Number(kwargs.paceMinSize),
   };
   const files: RemoteFiles = helpers.remoteFiles(env);
@@ -262,18 +261,17 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
         send(['listed', requested]);
         return true;
       case 'file':
-        await files.room();
         files.whole(msg[1] as number, msg[2] as Uint8Array);
         break;
       case 'data':
-        await files.room();
         files.chunk(msg[1] as number, msg[2] as Uint8Array);
         return true;
       case 'delta':
         files.delta(msg[1] as number, msg[2] as unknown[]);
         return true;
       case 'eof':
-        files.end(msg[1] as number, (msg[2] as Uint8Array | null) ?? null);
+        // A delta that did not verify asks for the whole file: more is to come for it.
+        if (!files.end(msg[1] as number, (msg[2] as Uint8Array | null) ?? null)) return true;
         break;
       case 'same':
         files.same(msg[1] as number);
@@ -292,21 +290,13 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     return true;
   };
   try {
-    for (;;) {
-      while (!failed && !(ended && answered === requested)) {
-        if (!(await handle((await channel.receive()) as unknown[]))) return;
-      }
-      if (failed) return;
-      await files.settle();
-      // A delta that did not verify asks for the whole file: wait for it too.
-      const retries = files.takeRetries();
-      if (retries === 0) break;
-      answered -= retries;
+    while (!failed && !(ended && answered === requested)) {
+      if (!(await handle((await channel.receive()) as unknown[]))) return;
     }
+    if (failed) return;
     if (!dry) finalizeDirs();
     await channel.send(['done', changes]);
   } finally {
-    await files.settle().catch(() => undefined);
     files.cleanup();
   }
 }
