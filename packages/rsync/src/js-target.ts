@@ -6,6 +6,8 @@ import { computeDelta, parseSignature, type DeltaSink, type Signature } from './
 import { DestinationError, RemoteFileError } from './errors.js';
 import {
   ABORT_GRACE_MS,
+  BATCH_FILES,
+  BATCH_SIZE,
   CHUNK_SIZE,
   CREDIT_EVERY,
   CREDIT_WINDOW,
@@ -31,7 +33,7 @@ import { mtimeMicros, problemFor, type SourceEntry } from './tree-walk.js';
 const log = createLog('rsync:js');
 const END = Symbol('end of channel');
 
-/** A request of the worker: `[index, kind, exists, extra]`. */
+/** A request of the worker: `[index, kind, exists, extra]` (kind `chunked`: ours, for a file that grew). */
 type Request = [number, string, boolean, unknown];
 
 /** The source could not be read; the worker is told to skip the file. */
@@ -51,7 +53,9 @@ export class JsTarget implements Target {
   private readonly queue: Request[] = [];
   private pumping = false;
   private readonly existed = new Map<number, boolean>();
-  private readonly chunk = Buffer.allocUnsafe(Math.max(CHUNK_SIZE, SMALL_FILE_SIZE));
+  private readonly chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  /** Small files sent together; room for one more file past the batch size. */
+  private readonly batch = Buffer.allocUnsafe(BATCH_SIZE + SMALL_FILE_SIZE);
   private listComplete = false;
   private filesDone = 0;
   /** Bytes of requested files the master is through with, and how far into the current one. */
@@ -157,37 +161,27 @@ export class JsTarget implements Target {
   private handle(msg: unknown[]): void {
     const channel = this.channel as Channel;
     switch (msg[0]) {
-      case 'req': {
-        const [, rawIndex, how, exists, extra] = msg as [string, number, string, boolean, unknown];
-        const index = Number(rawIndex);
-        const entry = this.fileEntry(index);
-        if (!this.existed.has(index)) {
-          this.existed.set(index, Boolean(exists));
-          this.report.filesRequested++;
-          this.report.bytesTotal += entry.size;
-        }
-        if (this.ctx.dryRun && how === 'full') {
-          this.change(entry.rel, exists ? 'update' : 'create');
-          return;
-        }
-        this.queue.push([index, how, Boolean(exists), extra]);
+      case 'reqs':
+        for (const request of msg[1] as Request[]) this.onRequest(request);
         void this.pump();
         return;
-      }
       case 'listed':
         this.listComplete = true;
         this.ctx.callback?.('list', this.report.bytesTotal, channel);
         this.emitProgress('');
         return;
-      case 'ack': {
-        const [, rawIndex, credit, status] = msg as [string, number, number, string];
-        this.window.release(Number(credit));
-        const entry = this.fileEntry(Number(rawIndex));
-        if (status === 'written') this.change(entry.rel, this.existed.get(entry.index) ? 'update' : 'create');
-        else if (status === 'same' && !this.ctx.dryRun) this.change(entry.rel, 'attrs');
-        if (status === 'written' || status === 'same') this.ctx.callback?.('ack', entry.size, channel);
-        this.filesDone++;
-        this.emitProgress(entry.rel);
+      case 'acks': {
+        this.window.release(Number(msg[1]));
+        const acks = msg[2] as Array<[number, string]>;
+        for (const [rawIndex, status] of acks) {
+          const entry = this.fileEntry(Number(rawIndex));
+          if (status === 'written') this.change(entry.rel, this.existed.get(entry.index) ? 'update' : 'create');
+          else if (status === 'same' && !this.ctx.dryRun) this.change(entry.rel, 'attrs');
+          if (status === 'written' || status === 'same') this.ctx.callback?.('ack', entry.size, channel);
+          this.filesDone++;
+        }
+        const last = acks.at(-1);
+        if (last) this.emitProgress(this.fileEntry(Number(last[0])).rel);
         return;
       }
       case 'credit':
@@ -270,11 +264,29 @@ export class JsTarget implements Target {
   }
 
   /** Answers requests one at a time, in the order they came. */
+  private onRequest([rawIndex, how, exists, extra]: Request): void {
+    const index = Number(rawIndex);
+    const entry = this.fileEntry(index);
+    if (!this.existed.has(index)) {
+      this.existed.set(index, Boolean(exists));
+      this.report.filesRequested++;
+      this.report.bytesTotal += entry.size;
+    }
+    if (this.ctx.dryRun && how === 'full') {
+      this.change(entry.rel, exists ? 'update' : 'create');
+      return;
+    }
+    this.queue.push([index, how, Boolean(exists), extra]);
+  }
+
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.failure) await this.serve(this.queue.shift() as Request);
+      while (this.queue.length > 0 && !this.failure) {
+        if (this.isSmallFull(this.queue[0] as Request)) await this.sendSmallFiles();
+        else await this.serve(this.queue.shift() as Request);
+      }
     } catch (error) {
       this.abort(error as Error);
     } finally {
@@ -282,10 +294,72 @@ export class JsTarget implements Target {
     }
   }
 
+  private isSmallFull([index, how]: Request): boolean {
+    return how === 'full' && this.fileEntry(index).size <= SMALL_FILE_SIZE;
+  }
+
+  /**
+   * Sends the small files at the head of the queue together, in one `files` message of up to
+   * BATCH_SIZE bytes: per-message costs, not bytes, bound the speed for small files.
+   */
+  private async sendSmallFiles(): Promise<void> {
+    const items: Array<[number, Uint8Array]> = [];
+    const done: SourceEntry[] = [];
+    let used = 0;
+    while (this.queue.length > 0 && items.length < BATCH_FILES && this.isSmallFull(this.queue[0] as Request)) {
+      const entry = this.fileEntry((this.queue[0] as Request)[0]);
+      if (used > 0 && used + entry.size > BATCH_SIZE) break;
+      this.queue.shift();
+      let fd: number;
+      try {
+        fd = openSync(entry.path, 'r');
+      } catch (error) {
+        this.ctx.problem(problemFor(entry.path, error));
+        this.post(['skip', entry.index]);
+        done.push(entry);
+        continue;
+      }
+      try {
+        const size = fstatSync(fd).size;
+        if (size > SMALL_FILE_SIZE || used + size > this.batch.length) {
+          // It grew since the walk: send what is batched, then this one in chunks.
+          this.queue.unshift([entry.index, 'chunked', false, null]);
+          break;
+        }
+        const got = readFully(fd, this.batch.subarray(used), size, 0);
+        items.push([entry.index, this.batch.subarray(used, used + got)]);
+        used += got;
+        done.push(entry);
+        this.ctx.verbose(this.spec.gateway, entry.rel);
+        this.report.filesTransferred++;
+        this.report.literalBytes += got;
+      } catch (error) {
+        this.ctx.problem(problemFor(entry.path, error));
+        this.post(['skip', entry.index]);
+        done.push(entry);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (items.length > 0) {
+      await this.window.acquire(used);
+      // send() encodes synchronously, so the batch buffer is free again at once.
+      this.post(['files', items]);
+    }
+    for (const entry of done) this.handledOnce(entry);
+  }
+
+  /** Counts a file's bytes as handled; a retry (a delta that did not verify) counts once. */
+  private handledOnce(entry: SourceEntry): void {
+    if (this.handled.has(entry.index)) return;
+    this.handled.add(entry.index);
+    this.bytesHandled += entry.size;
+  }
+
   private async serve([index, how, , extra]: Request): Promise<void> {
     const entry = this.fileEntry(index);
     try {
-      if (how === 'full') await this.sendFile(entry);
+      if (how === 'full' || how === 'chunked') await this.sendFile(entry);
       else if (how === 'sum') await this.compareSum(entry, extra);
       else if (how === 'sig') await this.sendDelta(entry, parseSignature(extra));
       else throw new Error(`unknown request kind ${JSON.stringify(how)}`);
@@ -296,11 +370,7 @@ export class JsTarget implements Target {
     } finally {
       this.current = 0;
     }
-    // A retry (the worker asks again after a delta did not verify) counts once.
-    if (!this.handled.has(index)) {
-      this.handled.add(index);
-      this.bytesHandled += entry.size;
-    }
+    this.handledOnce(entry);
   }
 
   private async compareSum(entry: SourceEntry, theirs: unknown): Promise<void> {
@@ -322,14 +392,6 @@ export class JsTarget implements Target {
       const size = source(() => fstatSync(fd).size);
       this.ctx.verbose(this.spec.gateway, entry.rel);
       this.report.filesTransferred++;
-      if (size <= SMALL_FILE_SIZE) {
-        const got = source(() => readFully(fd, this.chunk, size, 0));
-        await this.window.acquire(got);
-        // send() encodes synchronously, so the chunk buffer is free again at once.
-        this.post(['file', entry.index, this.chunk.subarray(0, got)]);
-        this.report.literalBytes += got;
-        return;
-      }
       for (let pos = 0; ; ) {
         const got = source(() => readSync(fd, this.chunk, 0, CHUNK_SIZE, pos));
         if (got === 0) break;

@@ -13,8 +13,8 @@ export const ToWorker = {
   LIST: 'list',
   /** `['end']`: the tree is complete. */
   END: 'end',
-  /** `['file', index, bytes]`: the whole content of a small file. */
-  FILE: 'file',
+  /** `['files', [[index, bytes], …]]`: the whole content of small files, batched. */
+  FILES: 'files',
   /** `['data', index, bytes]`: the next chunk of a file sent in chunks. */
   DATA: 'data',
   /** `['delta', index, ops]`: ops are literal bytes or `[offset, length]` copies from the old file. */
@@ -37,12 +37,12 @@ export type ToWorker = (typeof ToWorker)[keyof typeof ToWorker];
 
 /** Operations the worker sends. */
 export const FromWorker = {
-  /** `['req', index, RequestKind, exists, extra]`: the worker needs this file. */
-  REQUEST: 'req',
+  /** `['reqs', [[index, RequestKind, exists, extra], …]]`: the worker needs these files. */
+  REQUESTS: 'reqs',
   /** `['listed', requestCount]`: every entry was compared; no more requests follow (except retries). */
   LISTED: 'listed',
-  /** `['ack', index, credit, AckStatus]`: the file is in place (or was left alone on failure). */
-  ACK: 'ack',
+  /** `['acks', credit, [[index, AckStatus], …]]`: these files are in place (or were left alone). */
+  ACKS: 'acks',
   /** `['credit', bytes]`: the worker consumed this many bytes of file data. */
   CREDIT: 'credit',
   /** `['problem', index | -1, relPath, errno, message]`: one path could not be written. */
@@ -95,9 +95,13 @@ export type WireEntry = [string, WireKind, number, number, number, unknown];
 export type WireSignature = [number, Uint8Array, Uint8Array];
 
 /** File data chunks and literal runs are at most this big. */
-export const CHUNK_SIZE = 256 * 1024;
-/** Files up to this size go in one `file` message. */
-export const SMALL_FILE_SIZE = CHUNK_SIZE;
+export const CHUNK_SIZE = 1024 * 1024;
+/** Files up to this size are sent whole, several in one `files` message… */
+export const SMALL_FILE_SIZE = 256 * 1024;
+/** …of up to this many bytes… */
+export const BATCH_SIZE = 1024 * 1024;
+/** …and this many files. */
+export const BATCH_FILES = 256;
 /** Unacknowledged file data per target, at most. */
 export const CREDIT_WINDOW = 4 * 1024 * 1024;
 /** The worker returns credit at least this often. */

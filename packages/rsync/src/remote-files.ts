@@ -64,6 +64,8 @@ export interface RemoteFiles {
   end(index: number, md5: Uint8Array | null): boolean;
   same(index: number): void;
   skip(index: number): void;
+  /** Sends the acknowledgements gathered since the last call, in one message. */
+  flushAcks(): void;
   /** Removes the temporary files of unfinished records. */
   cleanup(): void;
   md5File(path: string): Buffer;
@@ -76,6 +78,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
   const umask = process.umask();
   const copyBuf = Buffer.allocUnsafe(1 << 20);
   const records = new Map<number, FileRecord>();
+  let acks: Array<[number, string]> = [];
   let tempCounter = 0;
 
   const record = (index: number): FileRecord => {
@@ -103,7 +106,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
     if (rec.oldFd >= 0) fs.closeSync(rec.oldFd);
     rec.oldFd = -1;
     records.delete(rec.index);
-    send(['ack', rec.index, env.takeCredit(), rec.failed ? 'failed' : status]);
+    acks.push([rec.index, rec.failed ? 'failed' : status]);
   };
 
   // Created with the final permissions when the umask lets them through, saving a chmod.
@@ -252,7 +255,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
         rec.hash = null;
         rec.outPos = 0;
         rec.oldMd5 = null;
-        send(['req', rec.index, 'full', true, null]);
+        send(['reqs', [[rec.index, 'full', true, null]]]);
         return false;
       }
       guard(rec, () => commit(rec));
@@ -268,6 +271,11 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
       const rec = record(index);
       guard(rec, () => discard(rec));
       finish(rec, 'skipped');
+    },
+    flushAcks() {
+      if (acks.length === 0) return;
+      send(['acks', env.takeCredit(), acks]);
+      acks = [];
     },
     cleanup() {
       for (const rec of records.values()) {

@@ -50,6 +50,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   let ended = false;
   let failed = false;
   let credit = 0;
+  let requests: unknown[] = [];
 
   const send = (item: unknown): void => {
     channel.send(item).catch(() => undefined);
@@ -110,7 +111,14 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     requested++;
     if (dry && how === 'full') answered++; // nothing will come for it
     else files.request(idx, rel, path, mode, mtimeUs, size, old);
-    send(['req', idx, how, exists, extra]);
+    requests.push([idx, how, exists, extra]);
+    // A signature is big: let the master start on it at once.
+    if (how === 'sig') flushRequests();
+  };
+  const flushRequests = (): void => {
+    if (requests.length === 0) return;
+    send(['reqs', requests]);
+    requests = [];
   };
   const dirEntry = (rel: string, path: string, st: fsModule.BigIntStats | undefined, mode: number, mtimeUs: number, names: unknown): void => {
     if (st && !st.isDirectory()) {
@@ -255,14 +263,18 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
           if (pending) await pending;
           if (failed) break;
         }
+        flushRequests();
         return true;
       case 'end':
         ended = true;
         send(['listed', requested]);
         return true;
-      case 'file':
-        files.whole(msg[1] as number, msg[2] as Uint8Array);
-        break;
+      case 'files':
+        for (const [index, bytes] of msg[1] as Array<[number, Uint8Array]>) {
+          files.whole(index, bytes);
+          answered++;
+        }
+        return true;
       case 'data':
         files.chunk(msg[1] as number, msg[2] as Uint8Array);
         return true;
@@ -291,7 +303,9 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   };
   try {
     while (!failed && !(ended && answered === requested)) {
-      if (!(await handle((await channel.receive()) as unknown[]))) return;
+      const more = await handle((await channel.receive()) as unknown[]);
+      files.flushAcks();
+      if (!more) return;
     }
     if (failed) return;
     if (!dry) finalizeDirs();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Gateway } from '@execnet/core';
 import { RSync, type ProgressEvent } from '@execnet/rsync';
 import { blockSizeFor, computeDelta, parseSignature, weakSum, type Signature } from '../src/delta.js';
+import { CHUNK_SIZE } from '../src/protocol.js';
 import { gatewayPool, tempDir } from './helpers.js';
 
 /** The signature a worker makes of its old file (remote-js.ts does the same, reading the file). */
@@ -72,7 +73,7 @@ describe('computeDelta', () => {
     const next = randomBytes(1_000_000);
     const r = await roundTrip(old, next);
     assert.equal(r.literalBytes, next.length);
-    for (const op of r.ops) assert.ok(Buffer.isBuffer(op) && op.length <= 256 * 1024);
+    for (const op of r.ops) assert.ok(Buffer.isBuffer(op) && op.length <= CHUNK_SIZE);
   });
 
   it('files smaller than a block, empty files, and an empty signature', async () => {

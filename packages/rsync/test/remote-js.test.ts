@@ -80,13 +80,14 @@ describe('the JavaScript remote side', () => {
     const running = rsyncRemote(s.channel, config(dest), req as NodeRequire, helpers);
     s.push(['list', [['', 'd', 0o755, us(1), 0, null], ['f', 'f', 0o644, us(2000), 8192, null]]], ['end']);
     const sig = await s.nextReal();
-    assert.deepEqual(sig.slice(0, 4), ['req', 1, 'sig', true]);
+    assert.equal(sig[0], 'reqs');
+    assert.deepEqual((sig[1] as unknown[][])[0]!.slice(0, 3), [1, 'sig', true]);
     assert.deepEqual(await s.nextReal(), ['listed', 1]);
     s.push(['delta', 1, [[0, 8192]]], ['eof', 1, createHash('md5').update('something else').digest()]);
-    assert.deepEqual(await s.nextReal(), ['req', 1, 'full', true, null]);
-    s.push(['file', 1, Buffer.from('the real content')]);
-    const ack = await s.nextReal();
-    assert.deepEqual([ack[0], ack[1], ack[3]], ['ack', 1, 'written']);
+    assert.deepEqual(await s.nextReal(), ['reqs', [[1, 'full', true, null]]]);
+    s.push(['files', [[1, Buffer.from('the real content')]]]);
+    const acks = await s.nextReal();
+    assert.deepEqual([acks[0], acks[2]], ['acks', [[1, 'written']]]);
     assert.equal((await s.nextReal())[0], 'done');
     await running;
     assert.equal(readFileSync(join(dest, 'f'), 'utf8'), 'the real content');
@@ -107,7 +108,7 @@ describe('the JavaScript remote side', () => {
     const s = scriptedChannel();
     const running = rsyncRemote(s.channel, config(dest), req as NodeRequire, helpers);
     s.push(['list', [['', 'd', 0o755, us(1), 0, null], ['big', 'f', 0o644, us(1), 1 << 20, null]]], ['end']);
-    assert.deepEqual((await s.nextReal()).slice(0, 3), ['req', 1, 'full']);
+    assert.deepEqual(await s.nextReal(), ['reqs', [[1, 'full', false, null]]]);
     s.push(['data', 1, Buffer.alloc(4096)]);
     s.push(['abort']);
     await running;
