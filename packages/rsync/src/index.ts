@@ -12,8 +12,10 @@
  * import { RSync } from '@execnet/rsync'
  * registerTransport(popenTransport())
  * const gw = await makeGateway('popen')
- * const report = await new RSync('src', { verbose: false }).addTarget(gw, '/tmp/copy', { delete: true }).send()
- * console.log(report.targets[0].changes.length)
+ * const report = await new RSync('/tmp/rsync-example/src', { verbose: false })
+ *   .addTarget(gw, '/tmp/rsync-example/copy', { delete: true })
+ *   .send()
+ * console.log(report.targets[0].filesTransferred)
  * await gw.terminate()
  * ```
  */

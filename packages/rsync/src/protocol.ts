@@ -111,7 +111,7 @@ export const DELTA_MIN_SIZE = 512 * 1024;
 /** How long an aborted target may take to clean up before its channel is closed under it. */
 export const ABORT_GRACE_MS = 2000;
 /** Entries per `list` message. */
-export const LIST_BATCH = 512;
+export const LIST_BATCH = 128;
 /** Strong hash of blocks and whole files (Node's crypto names it so). */
 export const STRONG_HASH = 'md5';
 /** Bytes of one strong hash. */
