@@ -103,7 +103,7 @@ export const BATCH_SIZE = 1024 * 1024;
 /** …and this many files. */
 export const BATCH_FILES = 256;
 /** Unacknowledged file data per target, at most. */
-export const CREDIT_WINDOW = 4 * 1024 * 1024;
+export const CREDIT_WINDOW = 8 * 1024 * 1024;
 /** The worker returns credit at least this often. */
 export const CREDIT_EVERY = 1024 * 1024;
 /** Changed files at least this big (on both sides) are sent as a delta. */
