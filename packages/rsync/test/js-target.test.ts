@@ -28,6 +28,7 @@ import {
   SpecialFileError,
   SyncError,
   TargetError,
+  UnreadableFileError,
   VanishedFileError,
   type ProgressEvent,
 } from '@execnet/rsync';
@@ -314,6 +315,31 @@ describe('RSync with bad input', () => {
     assert.deepEqual(readdirSync(join(dst, 'a')), ['goes'], 'no temporary file left');
   });
 
+  it('a file that cannot be read is reported as unreadable; the rest is synced', async () => {
+    const t = tempDir();
+    const src = join(t, 'src');
+    const dst = join(t, 'dst');
+    mkdirSync(join(src, 'a'), { recursive: true });
+    mkdirSync(join(src, 'b'));
+    writeFileSync(join(src, 'a', 'turns-into-a-dir'), 'content');
+    writeFileSync(join(src, 'b', 'fine'), 'fine');
+    // Listed as a file, then replaced by a directory: opening works, reading fails (EISDIR).
+    const rsync = new RSync(src, {
+      verbose: false,
+      filter: (path) => {
+        if (path.endsWith('fine')) {
+          rmSync(join(src, 'a', 'turns-into-a-dir'));
+          mkdirSync(join(src, 'a', 'turns-into-a-dir'));
+        }
+        return true;
+      },
+    });
+    const report = await rsync.addTarget(gw, dst).send();
+    assert.ok(report.problems.some((p) => p instanceof UnreadableFileError && p.path === join(src, 'a', 'turns-into-a-dir')));
+    assert.equal(readFileSync(join(dst, 'b', 'fine'), 'utf8'), 'fine');
+    assert.deepEqual(readdirSync(join(dst, 'a')), []);
+  });
+
   it('a path the worker cannot write is reported; the rest is synced', { skip: spawnSync('chattr', ['--help']).error ? 'no chattr' : undefined }, async () => {
     const t = tempDir();
     const src = join(t, 'src');
@@ -361,6 +387,31 @@ describe('RSync with bad input', () => {
     // The worker removes its temporary file when the channel closes under it.
     for (let i = 0; i < 50 && readdirSync(dst).length > 1; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(readdirSync(dst), ['big']);
+  });
+
+  it('a worker that dies mid-file fails its target; the file in place is untouched', async () => {
+    const t = tempDir();
+    const src = join(t, 'src');
+    const dst = join(t, 'dst');
+    mkdirSync(src);
+    writeFileSync(join(src, 'big'), Buffer.alloc(40 * 1024 * 1024, 1));
+    const doomed = await open();
+    await new RSync(src, { verbose: false }).addTarget(doomed, dst).send();
+    writeFileSync(join(src, 'big'), Buffer.alloc(41 * 1024 * 1024, 2));
+    const error = await new RSync(src, {
+      verbose: false,
+      onProgress: (e) => {
+        if (e.bytesDone > 4 * 1024 * 1024) doomed.kill();
+      },
+    })
+      .addTarget(doomed, dst)
+      .send()
+      .then(() => assert.fail('send should fail'), (e: unknown) => e);
+    assert.ok(error instanceof SyncError);
+    assert.equal(error.failures[0]?.gatewayId, doomed.id);
+    const content = readFileSync(join(dst, 'big'));
+    assert.equal(content.length, 40 * 1024 * 1024);
+    assert.equal(content[content.length - 1], 1);
   });
 
   it('a timeout stops the send with a TimeoutError', async () => {
