@@ -36,6 +36,13 @@ definitions and result keys, so the TypeScript side can be compared figure by fi
               small dict: 100,000 calls per rep, >= 3 reps and >= 0.5 s.  Also the sha256 of
               the encodings, which the TypeScript dumps(x, {version: 1}) must reproduce.
 
+  ssh         not in the reference: gateways over ssh (OpenSSH client) to the sshd given by
+              TEST_SSH_PORT / TEST_SSH_KEY / TEST_SSH_KNOWN_HOSTS (the harness starts one), Python
+              worker //python=/usr/bin/python3: first gateway and a second one while the first is
+              open (N=7 after a warm-up), rtt (200 + 3 x 2,000), 64 x 1 MiB both ways.
+  python      rtt, small_r2l and small_l2r in one process (the TS side drives the same Python
+              worker from a TypeScript master).
+
 --quick uses small sizes and short timings (a smoke test; numbers meaningless).
 Units: MB = 10**6 bytes, MiB = 2**20 bytes.
 """
@@ -448,6 +455,144 @@ def sec_channels(quick):
     }
 
 
+def _cycle(make):
+    """makegateway + remote_exec('channel.send(1)').receive() + exit(); then join. Seconds."""
+    t0 = time.perf_counter()
+    gw = make()
+    t1 = time.perf_counter()
+    ch = gw.remote_exec("channel.send(1)")
+    assert ch.receive(30) == 1
+    t2 = time.perf_counter()
+    gw.exit()
+    t3 = time.perf_counter()
+    gw.join()
+    t4 = time.perf_counter()
+    return {"total": t3 - t0, "create": t1 - t0, "firstexec": t2 - t1, "exit": t3 - t2, "reap": t4 - t0}
+
+
+def _cycle_medians(prefix, cycles):
+    ms = lambda k: round(med([c[k] for c in cycles]) * 1e3, 2)
+    return {
+        prefix + "_ms": ms("total"),
+        prefix + "_min_ms": round(min(c["total"] for c in cycles) * 1e3, 2),
+        prefix + "_create_ms": ms("create"),
+        prefix + "_firstexec_ms": ms("firstexec"),
+        prefix + "_exit_ms": ms("exit"),
+        prefix + "_reap_ms": ms("reap"),
+    }
+
+
+def _rtt_on(gw, n, reps=3, warmup=200):
+    ch = gw.remote_exec(ECHO)
+    for i in range(warmup):
+        ch.send(i)
+        ch.receive()
+    res = []
+    for rep in range(reps):
+        t0 = time.perf_counter()
+        for i in range(n):
+            ch.send(i)
+            ch.receive()
+        res.append(time.perf_counter() - t0)
+    ch.close()
+    ch.waitclose(10)
+    return {"us_per_roundtrip": round(med(res) / n * 1e6, 2), "inner_reps_us": [round(r / n * 1e6, 2) for r in res]}
+
+
+BULK_R2L_PLAIN = """
+import os
+n, size = channel.receive()
+buf = os.urandom(size)
+assert channel.receive() == 'go'
+for i in range(n):
+    channel.send(buf)
+channel.send(None)
+"""
+
+BULK_L2R_PLAIN = """
+n = channel.receive()
+total = 0
+for i in range(n):
+    total += len(channel.receive())
+channel.send(total)
+"""
+
+
+def _bulk_on(gw, direction, n, size=1 << 20):
+    if direction == "r2l":
+        ch = gw.remote_exec(BULK_R2L_PLAIN)
+        ch.send((n, size))
+        total = 0
+        t0 = time.perf_counter()
+        ch.send("go")
+        for i in range(n):
+            total += len(ch.receive(60))
+        dt = time.perf_counter() - t0
+        assert ch.receive(60) is None
+    else:
+        ch = gw.remote_exec(BULK_L2R_PLAIN)
+        ch.send(n)
+        buf = os.urandom(size)
+        t0 = time.perf_counter()
+        for i in range(n):
+            ch.send(buf)
+        total = ch.receive(60)
+        dt = time.perf_counter() - t0
+    ch.waitclose(10)
+    assert total == n * size, total
+    return {"bytes": total, "MB_per_s": round(total / dt / 1e6, 1), "seconds": round(dt, 3)}
+
+
+def sec_ssh(quick):
+    """Gateways over ssh (OpenSSH client) to a Python worker on the sshd of TEST_SSH_*."""
+    import execnet
+
+    port, key, kh = os.environ["TEST_SSH_PORT"], os.environ["TEST_SSH_KEY"], os.environ["TEST_SSH_KNOWN_HOSTS"]
+    spec = "ssh=-p %s -i %s -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes root@127.0.0.1//python=/usr/bin/python3" % (port, key, kh)
+    n = 2 if quick else 7
+    rtt_n = 200 if quick else 2000
+    bulk_n = 8 if quick else 64
+    make = lambda: execnet.makegateway(spec)
+    _cycle(make)  # warm-up
+    first, second = [], []
+    for i in range(n):
+        print("[py_bench] ssh: startup cycle %d of %d ..." % (i + 1, n), file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        gw1 = make()
+        t1 = time.perf_counter()
+        assert gw1.remote_exec("channel.send(1)").receive(30) == 1
+        t2 = time.perf_counter()
+        second.append(_cycle(make))
+        t3 = time.perf_counter()
+        gw1.exit()
+        exit_s = time.perf_counter() - t3
+        gw1.join()
+        t4 = time.perf_counter()
+        first.append({"total": t2 - t0 + exit_s, "create": t1 - t0, "firstexec": t2 - t1, "exit": exit_s, "reap": t4 - t3 + (t2 - t0)})
+    out = {"spec": spec, "n": n, "rtt_n": rtt_n, "bulk_items": bulk_n}
+    out.update(_cycle_medians("first_gateway", first))
+    out.update(_cycle_medians("second_gateway", second))
+    gw = make()
+    out["rtt"] = _rtt_on(gw, rtt_n)
+    for d in ("r2l", "l2r"):
+        print("[py_bench] ssh: bulk %s ..." % d, file=sys.stderr, flush=True)
+        out["bulk_" + d] = _bulk_on(gw, d, bulk_n)
+    gw.exit()
+    gw.join()
+    return out
+
+
+def sec_rsync(quick):
+    """Versions only: Python execnet's RSync is timed by packages/rsync/bench/rsync-bench.ts
+    (bench/py_rsync_server.py) inside the TS side's run, interleaved with the other tools."""
+    return {"note": "Python execnet RSync figures come from the TS side's run of rsync-bench.ts"}
+
+
+def sec_python(quick):
+    """Python execnet master, popen gateway to a Python worker: rtt and small items both ways."""
+    return {"rtt": sec_rtt(quick), "small_r2l": sec_small_r2l(quick), "small_l2r": sec_small_l2r(quick)}
+
+
 SECTIONS = {
     "serializer": sec_serializer,
     "startup": sec_startup,
@@ -457,6 +602,9 @@ SECTIONS = {
     "bulk_r2l": sec_bulk_r2l,
     "bulk_l2r": sec_bulk_l2r,
     "channels": sec_channels,
+    "ssh": sec_ssh,
+    "python": sec_python,
+    "rsync": sec_rsync,
 }
 
 

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostInfo, renderSection, type SectionRecord, sourceRevision, writeRecord, writeSummary } from './lib/report.js';
-import { type Check, type SectionData, type SectionDef, targetMet } from './lib/section.js';
+import { type Check, type SectionData, type SectionDef, type SectionEnvironment, targetMet } from './lib/section.js';
 import { BENCH_DIR, type ChildResult, REPO_ROOT, runPySection, runTsSection } from './lib/spawn.js';
 import { findSection, SECTIONS } from './sections/index.js';
 
@@ -82,9 +82,9 @@ interface SideResult {
 }
 
 /** Runs the TS side (and the matching Python side) of a section that has no parts. */
-async function runWhole(def: SectionDef, opts: Options): Promise<{ ts: SideResult; py: SideResult; pythonSkipped?: string }> {
+async function runWhole(def: SectionDef, opts: Options, env?: Record<string, string>): Promise<{ ts: SideResult; py: SideResult; pythonSkipped?: string }> {
   log(`${def.name}: TypeScript (${opts.dist ? 'built dist/' : 'sources via tsx'}) ...`);
-  const ts = await runTsSection(def.name, opts.quick, opts.dist);
+  const ts = await runTsSection(def.name, opts.quick, opts.dist, undefined, env);
   if (!ts.ok) log(`${def.name}: TypeScript side failed: ${ts.error}`);
   let py: ChildResult | undefined;
   let pythonSkipped: string | undefined;
@@ -92,7 +92,7 @@ async function runWhole(def: SectionDef, opts: Options): Promise<{ ts: SideResul
   else if (!opts.python) pythonSkipped = 'skipped (--no-python)';
   else {
     log(`${def.name}: Python execnet ...`);
-    py = await runPySection(def.python, opts.quick);
+    py = await runPySection(def.python, opts.quick, env);
     if (!py.ok) {
       pythonSkipped = py.error;
       log(`${def.name}: Python execnet column skipped: ${py.error}`);
@@ -126,7 +126,7 @@ function mergeParts(parts: Record<string, SectionData>, keys: readonly string[])
  * Runs a section part by part: each part's TS script in a fresh process, then its Python
  * counterpart (if any) in another, so the two sides never run at the same time.
  */
-async function runParts(def: SectionDef, opts: Options): Promise<{ ts: SideResult; py: SideResult; pythonSkipped?: string }> {
+async function runParts(def: SectionDef, opts: Options, env?: Record<string, string>): Promise<{ ts: SideResult; py: SideResult; pythonSkipped?: string }> {
   const tsParts: Record<string, SectionData> = {};
   const pyParts: Record<string, SectionData> = {};
   const tsErrors: string[] = [];
@@ -136,7 +136,7 @@ async function runParts(def: SectionDef, opts: Options): Promise<{ ts: SideResul
   const anyPython = def.parts!.some((p) => p.python);
   for (const part of def.parts!) {
     log(`${def.name}/${part.name}: TypeScript (${opts.dist ? 'built dist/' : 'sources via tsx'}) ...`);
-    const ts = await runTsSection(def.name, opts.quick, opts.dist, part.name);
+    const ts = await runTsSection(def.name, opts.quick, opts.dist, part.name, env);
     if (ts.ok) {
       tsParts[part.name] = ts.data;
       if (Array.isArray(ts.data.checks)) for (const c of ts.data.checks as Check[]) checks.push({ ...c, name: `${part.name}: ${c.name}` });
@@ -146,7 +146,7 @@ async function runParts(def: SectionDef, opts: Options): Promise<{ ts: SideResul
     }
     if (part.python && !pythonUnavailable) {
       log(`${def.name}/${part.name}: Python execnet (${part.python}) ...`);
-      const py = await runPySection(part.python, opts.quick);
+      const py = await runPySection(part.python, opts.quick, env);
       if (py.ok) pyParts[part.name] = py.data;
       else {
         log(`${def.name}/${part.name}: Python execnet skipped: ${py.error}`);
@@ -166,7 +166,26 @@ async function runParts(def: SectionDef, opts: Options): Promise<{ ts: SideResul
 async function runSection(def: SectionDef, opts: Options): Promise<SectionRecord> {
   const loadBefore = os.loadavg()[0]!;
   const revision = sourceRevision();
-  const { ts, py, pythonSkipped } = def.parts ? await runParts(def, opts) : await runWhole(def, opts);
+  let setup: SectionEnvironment | undefined;
+  let result: Awaited<ReturnType<typeof runWhole>>;
+  try {
+    if (def.setup) {
+      log(`${def.name}: setting up ...`);
+      setup = await def.setup({ quick: opts.quick });
+    }
+    result = def.parts ? await runParts(def, opts, setup?.env) : await runWhole(def, opts, setup?.env);
+  } catch (err) {
+    const error = `setup failed: ${err instanceof Error ? err.message : String(err)}`;
+    log(`${def.name}: ${error}`);
+    result = { ts: { data: undefined, error, checks: [] }, py: { data: undefined, checks: [] }, pythonSkipped: error };
+  } finally {
+    try {
+      await setup?.close();
+    } catch (err) {
+      log(`${def.name}: teardown failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const { ts, py, pythonSkipped } = result;
   const rows = def.rows(ts.data, py.data).map((r) => ({ ...r, met: targetMet(r) }));
   return {
     section: def.name,
@@ -182,7 +201,7 @@ async function runSection(def: SectionDef, opts: Options): Promise<SectionRecord
     ...(pythonSkipped ? { pythonSkipped } : {}),
     rows,
     checks: [...ts.checks, ...(def.checks?.(ts.data, py.data) ?? [])],
-    notes: def.notes?.(ts.data, py.data) ?? [],
+    notes: [...(setup?.notes ?? []), ...(def.notes?.(ts.data, py.data) ?? [])],
   };
 }
 

@@ -47,7 +47,8 @@ export function hostInfo(loadavg1 = os.loadavg()[0]!): SectionRecord['host'] {
 }
 
 /** The packages the sections measure; uncommitted changes elsewhere do not matter. */
-const MEASURED_PACKAGES = ['packages/core', 'packages/serializer', 'packages/transport-popen'];
+/** Everything the sections measure: all workspace packages (transports, rsync, ...). */
+const MEASURED_PACKAGES = ['packages'];
 
 /**
  * The git commit of the repository and whether the measured packages differ from it
@@ -140,6 +141,19 @@ export function writeRecord(outDir: string, rec: SectionRecord): string {
   return file;
 }
 
+/** `; commit X` or, when sections were measured at different commits, `; commits X (a, b), Y (c)`. */
+function commitsLine(records: readonly SectionRecord[]): string {
+  const bySha = new Map<string, string[]>();
+  for (const r of records) {
+    if (!r.revision) continue;
+    const key = `${r.revision.commit}${r.revision.dirtyPackages ? ' with uncommitted changes in packages/' : ''}`;
+    bySha.set(key, [...(bySha.get(key) ?? []), r.section]);
+  }
+  if (bySha.size === 0) return '';
+  if (bySha.size === 1) return `; commit ${[...bySha.keys()][0]}`;
+  return `; commits ${[...bySha].map(([sha, names]) => `${sha} (${names.join(', ')})`).join(', ')}`;
+}
+
 /**
  * Write `results/summary.md` from every `<section>.json` in `outDir`, in registry
  * order, so sections run in separate invocations accumulate. Each section's TS and
@@ -167,7 +181,7 @@ export function writeSummary(outDir: string, sectionOrder: readonly string[]): s
       `Measured ${times[0]!.slice(0, 10)}` +
         (times.length > 1 && times.at(-1)!.slice(0, 10) !== times[0]!.slice(0, 10) ? ` to ${times.at(-1)!.slice(0, 10)}` : '') +
         ` on ${h.ncpu} x ${h.cpu}${h.memGiB ? `, ${h.memGiB} GiB RAM` : ''}, Linux ${h.kernel}, Node ${h.node}` +
-        (first.revision ? `; commit ${first.revision.commit}${first.revision.dirtyPackages ? ' (with uncommitted changes in the measured packages)' : ''}` : '') +
+        commitsLine(records) +
         '.',
       '',
     );

@@ -56,6 +56,19 @@ export interface SectionPart {
   python?: string;
 }
 
+/**
+ * Something a section needs on both sides (e.g. a throwaway sshd or a socket server), set up by
+ * the harness before the section's children start and torn down after the last one.
+ */
+export interface SectionEnvironment {
+  /** Variables added to the environment of the section's TS and Python children. */
+  env: Record<string, string>;
+  /** Remarks for the report (where the resource came from). */
+  notes?: string[];
+  /** Stops what `setup` started. */
+  close(): void | Promise<void>;
+}
+
 /** Definition of one benchmark section, as listed in the registry. */
 export interface SectionDef {
   /** Section name: the TS script is `src/sections/<name>.ts`; also the results file name. */
@@ -80,6 +93,12 @@ export interface SectionDef {
   checks?(ts: SectionData | undefined, py: SectionData | undefined): Check[];
   /** Remarks printed under the table (environment, definitions), one Markdown line each. */
   notes?(ts: SectionData | undefined, py: SectionData | undefined): string[];
+  /**
+   * Prepares what both sides need (run by the harness, in its own process, before the first
+   * child); its `env` goes to every child of the section, `close()` runs after the last one.
+   * A rejection is reported as the section's failure.
+   */
+  setup?(opts: { quick: boolean }): Promise<SectionEnvironment>;
 }
 
 /** Options passed to a section's TypeScript measurement. */

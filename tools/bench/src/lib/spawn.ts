@@ -70,13 +70,13 @@ export function runJsonChild(cmd: string, args: readonly string[], env?: NodeJS.
  * packages load from their built `dist/` (run `pnpm build` first); only the bench scripts go
  * through tsx.
  */
-export async function runTsSection(name: string, quick: boolean, dist = false, part?: string): Promise<ChildResult> {
+export async function runTsSection(name: string, quick: boolean, dist = false, part?: string, env?: Record<string, string>): Promise<ChildResult> {
   const script = path.join(BENCH_DIR, 'src', 'sections', `${name}.ts`);
   if (!existsSync(script)) return { ok: false, error: `missing ${path.relative(REPO_ROOT, script)}` };
   const args = ['--import', 'tsx', ...(dist ? [] : ['--conditions=@execnet/source']), script];
   if (quick) args.push('--quick');
   if (part !== undefined) args.push('--part', part);
-  const res = await runJsonChild(process.execPath, args);
+  const res = await runJsonChild(process.execPath, args, env ? { ...process.env, ...env } : undefined);
   return !res.ok && dist ? { ...res, error: `${res.error} (--dist needs the packages built: pnpm build)` } : res;
 }
 
@@ -88,13 +88,13 @@ const PY_NO_EXECNET = 3;
  * `$EXECNET_BENCH_PYTHON` (default `/usr/bin/python3`, the interpreter that has execnet).
  * Resolves `{ ok: false }` with the reason when Python or execnet is unavailable.
  */
-export async function runPySection(name: string, quick: boolean): Promise<ChildResult> {
+export async function runPySection(name: string, quick: boolean, env?: Record<string, string>): Promise<ChildResult> {
   const python = process.env.EXECNET_BENCH_PYTHON ?? '/usr/bin/python3';
   if (!existsSync(python)) return { ok: false, error: `${python} not found (set EXECNET_BENCH_PYTHON)` };
   const script = path.join(BENCH_DIR, 'python', 'py_bench.py');
   const args = [script, '--section', name];
   if (quick) args.push('--quick');
-  const res = await runJsonChild(python, args);
+  const res = await runJsonChild(python, args, env ? { ...process.env, ...env } : undefined);
   if (!res.ok && res.exitCode === PY_NO_EXECNET) {
     return { ok: false, error: `execnet is not importable by ${python} (apt-get install python3-execnet)` };
   }
