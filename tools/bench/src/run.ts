@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeChart } from './chart.js';
 import { hostInfo, renderSection, type SectionRecord, sourceRevision, writeRecord, writeSummary } from './lib/report.js';
 import { type Check, type SectionData, type SectionDef, type SectionEnvironment, targetMet } from './lib/section.js';
 import { BENCH_DIR, type ChildResult, REPO_ROOT, runPySection, runTsSection } from './lib/spawn.js';
@@ -216,7 +217,8 @@ async function main(): Promise<number> {
     if (rec.tsError || rec.checks.some((c) => c.ok === false)) failed = true;
   }
   const summary = writeSummary(opts.outDir, SECTIONS.map((s) => s.name));
-  log(`results in ${path.relative(process.cwd(), opts.outDir) || '.'}; summary: ${path.relative(process.cwd(), summary)}`);
+  const chart = writeChart(opts.outDir);
+  log(`results in ${path.relative(process.cwd(), opts.outDir) || '.'}; summary: ${path.relative(process.cwd(), summary)}; chart: ${path.relative(process.cwd(), chart)}`);
   return failed ? 1 : 0;
 }
 
