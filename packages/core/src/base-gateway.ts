@@ -65,6 +65,8 @@ export abstract class BaseGateway {
   private nextChannelId: number;
   private readonly parser: FrameParser;
   private draining: Promise<void> | undefined;
+  /** Ends the wait for 'drain' (on drain, or when the connection is gone). */
+  private releaseDrain: (() => void) | undefined;
   private readonly batch = new Uint8Array(BATCH_SIZE);
   private batchLength = 0;
   private flushScheduled = false;
@@ -156,11 +158,17 @@ export abstract class BaseGateway {
    */
   private noteWrite(accepted: boolean): void {
     if (accepted || this.draining || !this.sink) return;
+    // A send waiting for 'drain' is something waiting for the peer: keep the master alive.
+    this.hold(1);
     this.draining = new Promise<void>((resolve) => {
-      this.sink!.onceDrain(() => {
+      this.releaseDrain = () => {
+        if (!this.draining) return;
         this.draining = undefined;
+        this.releaseDrain = undefined;
+        this.hold(-1);
         resolve();
-      });
+      };
+      this.sink!.onceDrain(() => this.releaseDrain?.());
     });
   }
 
@@ -313,6 +321,7 @@ export abstract class BaseGateway {
   protected connectionLost(error: Error): void {
     if (this.connectionError) return;
     this.connectionError = error;
+    this.releaseDrain?.(); // no 'drain' will come; senders waiting for one go on (and fail on their next send)
     log(this.id, 'connection ended:', error.message);
     for (const channel of [...this.channels.values()]) channel.endReceive(undefined, error, false);
     this.channels.clear();
