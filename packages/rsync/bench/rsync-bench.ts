@@ -120,7 +120,13 @@ function modify(root: string, seed: number): void {
   }
 }
 
-const syncDisks = () => spawnSync('sync');
+/** Flushes dirty pages before a timed step (as the baseline does); says so when that takes long. */
+function syncDisks(): void {
+  const t0 = performance.now();
+  spawnSync('sync', { timeout: 120_000 });
+  const ms = performance.now() - t0;
+  if (ms > 2000) process.stderr.write(`sync took ${(ms / 1000).toFixed(1)} s: other I/O on this machine\n`);
+}
 
 /** Python execnet's RSync, in a Python process that keeps its gateway open. */
 async function startExecnet(): Promise<{ step(src: string, dst: string): Promise<number>; close(): void }> {
@@ -184,7 +190,9 @@ async function main(): Promise<void> {
   }
   const timed = async (tool: string, step: Step) => {
     syncDisks();
-    (times[tool] as Record<Step, number[]>)[step].push(await (runners[tool] as (d: string) => Promise<number>)(dst(tool)));
+    const seconds = await (runners[tool] as (d: string) => Promise<number>)(dst(tool));
+    (times[tool] as Record<Step, number[]>)[step].push(seconds);
+    process.stderr.write(`${step} ${tool} ${seconds.toFixed(4)}\n`);
   };
   for (let rep = 0; rep < REPS; rep++) {
     for (const tool of TOOLS) {

@@ -39,6 +39,8 @@ export class PythonTarget implements Target {
   private readonly sizes = new Map<string, number>();
   private readonly queue: unknown[] = [];
   private draining = false;
+  /** Set once the whole tree went out; the worker's requests are answered from then on. */
+  private treeSent = false;
   private bytesDone = 0;
   private filesDone = 0;
   private listComplete = false;
@@ -81,7 +83,11 @@ export class PythonTarget implements Target {
   }
 
   end(): void {
-    // The reference protocol has no end marker: the worker knows the tree's shape.
+    // The reference protocol has no end marker: the worker knows the tree's shape. But it reads
+    // file data from the same stream, so answers may only follow the whole tree (execnet's
+    // master, too, answers only after the broadcast): start answering now.
+    this.treeSent = true;
+    if (!this.draining && this.queue.length > 0) void this.drain();
   }
 
   abort(reason: Error): void {
@@ -102,7 +108,8 @@ export class PythonTarget implements Target {
 
   private enqueue(item: unknown): void {
     this.queue.push(item);
-    if (!this.draining) void this.drain();
+    // Before the tree is sent, only the end of the channel (a failure) is handled.
+    if (!this.draining && (this.treeSent || item === null)) void this.drain();
   }
 
   /** Handles the worker's messages in order (reading files is asynchronous). */
@@ -110,12 +117,16 @@ export class PythonTarget implements Target {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
+        if (!this.treeSent && this.queue.at(-1) !== null) break;
         const item = this.queue.shift();
-        if (item === null) await this.onEnd();
-        else if (!this.failure) await this.handle(item as [string, unknown]);
+        try {
+          if (item === null) await this.onEnd();
+          else if (!this.failure && this.treeSent) await this.handle(item as [string, unknown]);
+        } catch (error) {
+          // Go on: the end of the channel may be queued behind, and it settles the target.
+          this.abort(error as Error);
+        }
       }
-    } catch (error) {
-      this.abort(error as Error);
     } finally {
       this.draining = false;
     }

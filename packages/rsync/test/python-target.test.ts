@@ -37,6 +37,39 @@ describe('RSync to Python workers', { skip: skipPython() }, () => {
     assert.deepEqual([...((await check.receive()) as unknown[])], [join(t, 'dst', 'sub', 'f'), '/elsewhere', 1_600_000_000.25]);
   });
 
+  it('answers requests only after the whole tree, even when they come early (large trees)', async () => {
+    const t = tempDir();
+    const src = join(t, 'src');
+    for (let d = 0; d < 30; d++) {
+      mkdirSync(join(src, `d${d}`), { recursive: true });
+      for (let f = 0; f < 50; f++) writeFileSync(join(src, `d${d}`, `f${f}`), `${d}/${f}`);
+    }
+    await new RSync(src, { verbose: false }).addTarget(py, join(t, 'dst')).send({ timeout: 60_000 });
+    // Touched files early in the walk: the worker asks for them while the master still walks.
+    for (let f = 0; f < 10; f++) utimesSync(join(src, 'd0', `f${f}`), 2_000_000_000 + f, 2_000_000_000 + f);
+    writeFileSync(join(src, 'd0', 'f20'), 'changed');
+    const report = await new RSync(src, { verbose: false }).addTarget(py, join(t, 'dst')).send({ timeout: 60_000 });
+    assert.equal(report.targets[0]!.filesRequested, 11);
+    assert.equal(readFileSync(join(t, 'dst', 'd0', 'f20'), 'utf8'), 'changed');
+    assert.equal(readFileSync(join(t, 'dst', 'd29', 'f49'), 'utf8'), '29/49');
+  });
+
+  it('an aborted send settles, its Python target stopped', async () => {
+    const t = tempDir();
+    const src = join(t, 'src');
+    mkdirSync(src);
+    for (let f = 0; f < 40; f++) writeFileSync(join(src, `f${f}`), Buffer.alloc(256 * 1024, f));
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const sending = new RSync(src, { verbose: false, callback: (event) => event === 'ack' && controller.abort(reason) })
+      .addTarget(py, join(t, 'dst'))
+      .send({ signal: controller.signal });
+    await assert.rejects(sending, (e) => e === reason);
+    // The gateway still works afterwards.
+    const ch = py.remoteExec('channel.send(1 + 1)');
+    assert.equal(await ch.receive(), 2);
+  });
+
   it('a destination that is a file fails that target with a DestinationError, and leaves the file', async () => {
     const t = tempDir();
     const src = join(t, 'src');
