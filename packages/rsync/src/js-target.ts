@@ -360,7 +360,9 @@ export class JsTarget implements Target {
     const entry = this.fileEntry(index);
     try {
       if (how === 'full' || how === 'chunked') await this.sendFile(entry);
-      else if (how === 'sum') await this.compareSum(entry, extra);
+      else if (how === 'sum') {
+        if (!(await this.compareSum(entry, extra))) return;
+      }
       else if (how === 'sig') await this.sendDelta(entry, parseSignature(extra));
       else throw new Error(`unknown request kind ${JSON.stringify(how)}`);
     } catch (error) {
@@ -373,7 +375,8 @@ export class JsTarget implements Target {
     this.handledOnce(entry);
   }
 
-  private async compareSum(entry: SourceEntry, theirs: unknown): Promise<void> {
+  /** Answers a `sum` request; false when the file went back to the queue to be sent whole. */
+  private async compareSum(entry: SourceEntry, theirs: unknown): Promise<boolean> {
     const ours = source(() => hashFile(entry.path, this.chunk));
     if (sameBytes(ours, theirs as Uint8Array)) {
       if (this.ctx.dryRun) this.change(entry.rel, 'attrs');
@@ -381,9 +384,14 @@ export class JsTarget implements Target {
     } else if (this.ctx.dryRun) {
       this.change(entry.rel, 'update');
       this.post(['differs', entry.index]);
+    } else if (entry.size <= SMALL_FILE_SIZE) {
+      // Back to the queue as a whole-file request, to go out batched with the next small files.
+      this.queue.unshift([entry.index, 'full', true, null]);
+      return false;
     } else {
       await this.sendFile(entry);
     }
+    return true;
   }
 
   private async sendFile(entry: SourceEntry): Promise<void> {
