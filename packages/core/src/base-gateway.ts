@@ -5,7 +5,7 @@ import { createLog, debugEnabled } from './debug.js';
 import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
-import { CHANNEL_ID_STEP, HEADER_SIZE, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
+import { CHANNEL_ID_STEP, HEADER_SIZE, messageCodeName, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
 const log = createLog('core:gateway');
 const resolved = Promise.resolve();
@@ -129,7 +129,7 @@ export abstract class BaseGateway {
     let length = 0;
     if (parts) for (const part of parts) length += part.byteLength;
     else length = (payload as Uint8Array).byteLength;
-    if (debugEnabled) log(this.id, 'sent', `<Message ${new Message(code, channelId, new Uint8Array(0)).codeName} channel=${channelId} lendata=${length}>`);
+    if (debugEnabled) log(this.id, 'sent', `<Message ${messageCodeName(code) ?? code} channel=${channelId} lendata=${length}>`);
     this.counters.messagesSent++;
     this.counters.bytesSent += HEADER_SIZE + length;
     if (parts || length >= BATCH_PAYLOAD_MAX) {

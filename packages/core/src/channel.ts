@@ -5,10 +5,10 @@ import { ChannelClosedError, EOFError, ExecnetError, RemoteError } from './error
 import { MessageCode } from './protocol.js';
 import { waitWith, type WaitOptions } from './wait.js';
 import type { ChannelHost } from './channel-host.js';
+import { asyncDispose } from './dispose.js';
 
 /** Marks the end of a channel's items inside its queue. */
 const END = Symbol('end');
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
 type Waiter = { resolve: (item: unknown) => void; reject: (error: unknown) => void };
 

@@ -12,9 +12,9 @@ import { BUNDLE_URL_PREFIX, bundleModule, mapBundleFrames } from './module-bundl
 import { tuple } from '@execnet/serializer';
 import { waitWith, type WaitOptions } from './wait.js';
 import type { XSpec } from './xspec.js';
+import { asyncDispose } from './dispose.js';
 
 const log = createLog('core:gateway');
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 /** How long to wait for the exit status after the stream ended, so errors can include it. */
 const EXIT_STATUS_WAIT_MS = 300;
 

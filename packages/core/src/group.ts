@@ -6,9 +6,9 @@ import { MultiChannel } from './multi-channel.js';
 import type { RemoteCode } from './remote-exec.js';
 import { installExitHooks, liveGroups } from './exit-hooks.js';
 import { XSpec } from './xspec.js';
+import { asyncDispose } from './dispose.js';
 
 const log = createLog('core:group');
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
 /** Options of a {@link Group}. */
 export interface GroupOptions {
