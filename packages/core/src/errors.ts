@@ -18,6 +18,7 @@ export const ExecnetErrorCode = {
   SPEC: 'ERR_EXECNET_SPEC',
   PROTOCOL: 'ERR_EXECNET_PROTOCOL',
   BOOTSTRAP: 'ERR_EXECNET_BOOTSTRAP',
+  CLOSURE: 'ERR_EXECNET_CLOSURE',
 } as const;
 /** Union of the core error codes. */
 export type ExecnetErrorCode = (typeof ExecnetErrorCode)[keyof typeof ExecnetErrorCode];
@@ -297,3 +298,29 @@ export class BootstrapError extends ExecnetError {
   }
 }
 setName(BootstrapError, 'BootstrapError');
+
+/**
+ * A function given to `remoteExec` uses variables it does not define itself: its closure stays
+ * on the master, so the worker would fail with a ReferenceError. Thrown before anything is sent.
+ */
+export class ClosureError extends ExecnetError {
+  declare readonly name: 'ClosureError';
+  override readonly code: 'ERR_EXECNET_CLOSURE' = ExecnetErrorCode.CLOSURE;
+  /** The name of the function (`anonymous` when it has none). */
+  readonly functionName: string;
+  /** The free variables found, in order of first use. */
+  readonly variables: readonly string[];
+  constructor(functionName: string, variables: readonly string[], options?: ErrorOptions) {
+    const list = variables.map((v) => `\`${v}\``).join(', ');
+    const first = variables[0] ?? 'x';
+    super(
+      `function ${functionName} uses ${list} from its closure, which stays here: the worker runs the function's ` +
+        `source alone. Pass values in kwargs (remoteExec(fn, { ${first} }) and read kwargs.${first}), define them ` +
+        `inside the function, or reach a worker global as globalThis.${first}`,
+      options,
+    );
+    this.functionName = functionName;
+    this.variables = [...variables];
+  }
+}
+setName(ClosureError, 'ClosureError');

@@ -131,6 +131,7 @@ export class Gateway extends BaseGateway {
    * of a module whose default export is called that way.
    * @throws {GatewayClosedError} the connection is gone
    * @throws {DumpError} kwargs cannot be serialized
+   * @throws {ClosureError} a function uses variables of its closure (found from its source when esbuild is installed)
    * @example
    * const ch = gw.remoteExec('channel.send(await channel.receive() * 2)')
    * await ch.send(21); await ch.receive() // 42

@@ -54,6 +54,7 @@ export {
   SpecError,
   ProtocolError,
   BootstrapError,
+  ClosureError,
 } from './errors.js';
 export { MessageCode, HEADER_SIZE, MAX_PAYLOAD } from './protocol.js';
 export { Message, encodeFrame, encodeHeader } from './message.js';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tuple, tuple } from '@execnet/serializer';
+import { freeVariables } from './closure-check.js';
+import { ClosureError } from './errors.js';
 import { toJavaScriptBody } from './typescript-source.js';
 
 /**
@@ -36,7 +38,10 @@ export function execPayload(code: RemoteCode, kwargs: Record<string, unknown> | 
     const source = Function.prototype.toString.call(code);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) throw new TypeError('cannot send a native or bound function to a worker');
     if (/^\s*class[\s{]/.test(source)) throw new TypeError('remoteExec expects a function, not a class');
-    return tuple<unknown>(functionExpression(source), null, code.name || 'anonymous', args);
+    const expression = functionExpression(source);
+    const free = freeVariables(expression);
+    if (free?.length) throw new ClosureError(code.name || 'anonymous', free);
+    return tuple<unknown>(expression, null, code.name || 'anonymous', args);
   }
   if (code instanceof URL) {
     if (code.protocol !== 'file:') throw new TypeError(`remoteExec supports file: module URLs, not ${code.protocol}`);

@@ -31,7 +31,8 @@ export function toJavaScriptBody(body: string, params: readonly string[]): strin
   }
 }
 
-function loadEsbuildSync(): typeof import('esbuild') | undefined {
+/** esbuild, looked up from the working directory, the main script and this package; or undefined. */
+export function loadEsbuildSync(): typeof import('esbuild') | undefined {
   for (const base of [join(process.cwd(), 'noop.js'), process.argv[1], fileURLToPath(import.meta.url)]) {
     if (!base) continue;
     try {

@@ -4,6 +4,7 @@ import {
   AuthenticationError,
   BootstrapError,
   ChannelClosedError,
+  ClosureError,
   EOFError,
   ExecnetError,
   ExecnetErrorCode,
@@ -30,6 +31,7 @@ const cases: Array<[ExecnetError, string, string]> = [
   [new SpecError('bad'), 'SpecError', 'ERR_EXECNET_SPEC'],
   [new ProtocolError('bad frame'), 'ProtocolError', 'ERR_EXECNET_PROTOCOL'],
   [new BootstrapError({ command: 'node -e x' }), 'BootstrapError', 'ERR_EXECNET_BOOTSTRAP'],
+  [new ClosureError('f', ['secret']), 'ClosureError', 'ERR_EXECNET_CLOSURE'],
 ];
 
 describe('error classes', () => {

@@ -83,6 +83,7 @@ export {
   SpecError,
   ProtocolError,
   BootstrapError,
+  ClosureError,
   MessageCode,
   HEADER_SIZE,
   MAX_PAYLOAD,

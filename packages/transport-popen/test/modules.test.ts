@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { BundleError, RemoteError } from '@execnet/core';
+import { BundleError, ClosureError, RemoteError } from '@execnet/core';
 import { gatewayPool } from './helpers.js';
 
 const open = gatewayPool();
@@ -65,20 +65,43 @@ describe('TypeScript and closures', () => {
     assert.equal(await channel.receive({ timeout: 10_000 }), 42);
   });
 
-  it('a function using a variable of its closure fails with a RemoteError naming the function and the variable', async () => {
+  it('a function using a variable of its closure fails before anything is sent, naming the function and the variable', async () => {
     const gw = await open('popen');
     const secret = 42;
-    const error = await gw
-      .remoteExec(function usesClosure(channel: { send(v: unknown): Promise<void> }) {
-        return channel.send(secret);
-      })
-      .receive({ timeout: 10_000 })
-      .catch((e: unknown) => e);
-    assert.ok(error instanceof RemoteError);
-    assert.match(error.formatted, /ReferenceError: secret is not defined/);
-    assert.match(error.formatted, /usesClosure/);
+    const sentBefore = gw.stats.bytesSent;
+    assert.throws(
+      () =>
+        gw.remoteExec(function usesClosure(channel: { send(v: unknown): Promise<void> }) {
+          return channel.send(secret);
+        }),
+      (error: unknown) => error instanceof ClosureError && error.functionName === 'usesClosure' && /`secret`/.test(error.message),
+    );
+    assert.equal(gw.stats.bytesSent, sentBefore);
+    // The gateway is still fine.
+    assert.equal(await gw.remoteExec('channel.send(1)').receive({ timeout: 10_000 }), 1);
+  });
+
+  it('a variable the source cannot show to be missing (a global only the master has) fails remotely with a note naming the function', async () => {
+    const gw = await open('popen');
+    const g = globalThis as { masterOnlyValue?: number };
+    g.masterOnlyValue = 7;
+    try {
+      const error = await gw
+        .remoteExec(function usesMasterGlobal(channel: { send(v: unknown): Promise<void> }) {
+          return channel.send(masterOnlyValue);
+        })
+        .receive({ timeout: 10_000 })
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof RemoteError);
+      assert.match(error.message, /ReferenceError: masterOnlyValue is not defined/);
+      assert.match(error.message, /function usesMasterGlobal runs on the worker without its closure/);
+    } finally {
+      delete g.masterOnlyValue;
+    }
   });
 });
+
+declare const masterOnlyValue: number;
 
 describe('one bundle for many gateways', () => {
   it('remoteExec of the same module on 100 gateways of a group bundles it once', async () => {
