@@ -36,12 +36,25 @@ export interface ConnectRequest {
   /** Milliseconds for connecting and authenticating together. */
   timeout: number;
   signal: AbortSignal;
+  /**
+   * Whether the transport allows gateways to Python execnet socketservers
+   * (`unauthenticatedPython`), so that finding one here can say what to do next.
+   */
+  pythonAllowed?: boolean;
 }
 
 /** Error codes of a failed name lookup. */
 const DNS_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
 /** Bytes the server may send before the handshake completes; its messages are far smaller. */
 const PRE_AUTH_LIMIT = 4096;
+/**
+ * Our servers greet at once. A peer still silent after this long (at most half the connect
+ * timeout) is sent one empty line, `''`: a Python execnet socketserver evaluates that literal,
+ * finds no code in it and closes the connection, which tells it apart. Nothing is executed.
+ */
+export const PYTHON_PROBE_DELAY = 2000;
+/** The probe line: an empty Python string literal (the server `eval`s the line it reads). */
+const PYTHON_PROBE = Buffer.from("''\n", 'ascii');
 
 /**
  * Connects to an execnet socket server and authenticates both ways. Resolves with the
@@ -51,26 +64,49 @@ const PRE_AUTH_LIMIT = 4096;
  * @throws {HostKeyError} TLS: the server's certificate is not trusted or does not match
  * @throws {AuthenticationError} wrong or missing secret, or the server could not prove it has it
  * @throws {SocketConnectError} refused, unreachable, closed early, or not an execnet server
+ *   (`peer: 'python-socketserver'` when it is Python execnet's unauthenticated socketserver)
  * @throws {TimeoutError} not done within `timeout`
  */
-export async function connectToServer(request: ConnectRequest): Promise<TLSSocket | Socket> {
+export function connectToServer(request: ConnectRequest): Promise<TLSSocket | Socket> {
+  return connectThen(request, authenticate);
+}
+
+/**
+ * Opens a TCP (or, with `request.tls`, TLS) connection and runs `handshake` on it, both within
+ * `request.timeout` and `request.signal`; on any failure the socket is destroyed. Resolves
+ * with the socket, in the state `handshake` left it.
+ * @throws {HostNotFound} the host name does not resolve
+ * @throws {SocketConnectError} refused, unreachable, closed while connecting
+ * @throws {TimeoutError} not done within `timeout`
+ */
+export async function connectThen(
+  request: ConnectRequest,
+  handshake: (socket: Socket | TLSSocket, request: ConnectRequest) => Promise<void>,
+): Promise<TLSSocket | Socket> {
   const { signal } = request;
   signal.throwIfAborted();
   const socket = request.tls ? openTls(request) : netConnect({ host: request.host, port: request.port, allowHalfOpen: true });
   socket.on('error', () => undefined); // every error also goes through the promises below
+  let opened = false;
   const connected = (async () => {
     await onceConnected(socket, request);
+    opened = true;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
-    await authenticate(socket, request);
+    await handshake(socket, request);
   })();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    const message = `connecting to ${request.address}: not done after ${request.timeout} ms`;
-    timer = setTimeout(() => reject(new TimeoutError(message, { timeout: request.timeout })), request.timeout);
+    timer = setTimeout(() => {
+      let message = `connecting to ${request.address}: not done after ${request.timeout} ms`;
+      if (request.tls && !opened) {
+        message += ` (no TLS handshake: does the server speak TLS? A Python execnet socketserver, which does not, waits silently like this)`;
+      }
+      reject(new TimeoutError(message, { timeout: request.timeout }));
+    }, request.timeout);
   });
   try {
     await Promise.race([connected, stop]);
@@ -132,8 +168,20 @@ function connectError(error: NodeJS.ErrnoException, request: ConnectRequest): Er
 async function authenticate(socket: Socket | TLSSocket, request: ConnectRequest): Promise<void> {
   const reader = new ByteReader(socket, PRE_AUTH_LIMIT);
   const fail = (reason: string, errno?: string): SocketConnectError => new SocketConnectError({ address: request.address, reason, errno });
+  // A silent peer may be a Python execnet socketserver, waiting for a line of Python (no TLS:
+  // under TLS the silence already stalls the TLS handshake, see connectThen).
+  let probed = false;
+  const probe = request.tls
+    ? undefined
+    : setTimeout(() => {
+        probed = true;
+        socket.write(PYTHON_PROBE);
+      }, Math.min(PYTHON_PROBE_DELAY, request.timeout / 2));
+  const heard = (): void => clearTimeout(probe);
+  socket.once('data', heard);
   try {
     if (!(await reader.readExpected(GREETING_BYTES))) throw fail('not an execnet socket server (unexpected greeting)');
+    heard();
     const [method] = await reader.read(1);
     const secret = request.secret;
     if (method === AuthMethod.NONE) {
@@ -166,13 +214,29 @@ async function authenticate(socket: Socket | TLSSocket, request: ConnectRequest)
     }
   } catch (error) {
     if (error instanceof StreamEndedError) {
+      if (probed && error.reason === 'end') throw pythonServerFound(request);
       const cause = error.cause as NodeJS.ErrnoException | undefined;
       throw new SocketConnectError({ address: request.address, reason: error.message, errno: cause?.code }, { cause: error.cause ?? error });
     }
     throw error;
   } finally {
+    heard();
+    socket.off('data', heard);
     reader.release();
   }
+}
+
+/** The error for a peer that behaved like Python execnet's socketserver. */
+function pythonServerFound(request: ConnectRequest): SocketConnectError {
+  const spec = `socket=${request.address}//python`;
+  const reason =
+    'this is not an execnet-socketserver but, by its behaviour, a Python execnet socketserver ' +
+    '(silent until sent a line, then it closed the connection on an empty one): it runs any code ' +
+    'from anyone who connects, without authentication; ' +
+    (request.pythonAllowed
+      ? `to use it, write the spec as ${spec}`
+      : `to use it anyway, register socketTransport({ unauthenticatedPython: true }) and write the spec as ${spec}`);
+  return new SocketConnectError({ address: request.address, reason, peer: 'python-socketserver' });
 }
 
 /** Reads the server's status byte; anything but OK becomes the matching error. */

@@ -21,11 +21,22 @@ export interface SocketConnectInfo {
   errno?: string;
   /** What happened, in a few words, e.g. `connection refused`. */
   reason: string;
+  /** What the peer turned out to be, when it is a known server of another kind. */
+  peer?: SocketPeerKind;
 }
 
 /**
+ * A server a socket gateway met that is not the one its spec asks for:
+ * `python-socketserver` — Python execnet's unauthenticated `socketserver.py` (use
+ * `socketTransport({ unauthenticatedPython: true })` and `socket=HOST:PORT//python`);
+ * `execnet-socketserver` — this package's authenticated server (drop `//python`).
+ */
+export type SocketPeerKind = 'python-socketserver' | 'execnet-socketserver';
+
+/**
  * A socket gateway could not reach a server: connection refused, host unreachable, reset or
- * closed during the handshake, TLS failure, or the peer is not an execnet socket server.
+ * closed during the handshake, TLS failure, or the peer is not an execnet socket server
+ * (see {@link SocketConnectError.peer} for a Python execnet socketserver).
  * (Name resolution failures are core's `HostNotFound`, a refused secret `AuthenticationError`.)
  */
 export class SocketConnectError extends ExecnetError {
@@ -37,11 +48,14 @@ export class SocketConnectError extends ExecnetError {
   readonly errno: string | undefined;
   /** Short reason, without the address. */
   readonly reason: string;
+  /** What the peer turned out to be, when it is a known server of another kind. */
+  readonly peer: SocketPeerKind | undefined;
   constructor(info: SocketConnectInfo, options?: ErrorOptions) {
     super(`cannot connect to execnet socket server ${info.address}: ${info.reason}`, options);
     this.address = info.address;
     this.errno = info.errno;
     this.reason = info.reason;
+    this.peer = info.peer;
   }
 }
 setName(SocketConnectError, 'SocketConnectError');

@@ -11,6 +11,7 @@ import { formatHostPort, parseHostPort } from './address.js';
 import { connectToServer, type SocketTlsOptions } from './connect.js';
 import { log } from './debug.js';
 import { openInstallvia } from './installvia.js';
+import { openPythonSocket } from './python-socket.js';
 import { readSecretFile, SECRET_ENV, secretBytes, type SecretInput } from './secret.js';
 import { socketConnection } from './socket-connection.js';
 
@@ -33,10 +34,21 @@ export interface SocketOptions {
   tls?: boolean | SocketTlsOptions;
   /** Milliseconds to connect and authenticate (core's makeGateway timeout still applies). @default 10000 */
   connectTimeout?: number;
+  /**
+   * Allow `socket=HOST:PORT//python` gateways to **Python execnet's `socketserver.py`**, which
+   * runs any code from anyone who connects, without authentication: no secret, no TLS, nothing
+   * proves the server is the one you meant, and your code and data cross the network in clear.
+   * Only for servers you started yourself on a trusted network (or on loopback, or through an
+   * SSH tunnel). Without it, specs with `python` are refused before connecting, and a server
+   * that turns out to be such a socketserver is refused with a `SocketConnectError` whose
+   * `peer` is `'python-socketserver'`. Does not change how `execnet-socketserver`s are reached.
+   * @default false
+   */
+  unauthenticatedPython?: boolean;
 }
 
-/** Runtime keys a socket spec cannot use: the server decides how its workers run. */
-const RUNTIME_KEYS = ['python', 'bun', 'deno'] as const;
+/** Runtime keys a socket spec cannot use: the server decides how its workers run (`python`: see openPython). */
+const RUNTIME_KEYS = ['bun', 'deno'] as const;
 
 class SocketTransport implements Transport {
   readonly [transportSymbol] = true as const;
@@ -46,24 +58,59 @@ class SocketTransport implements Transport {
   constructor(private readonly options: SocketOptions) {}
 
   async open(spec: XSpec, context: OpenContext): Promise<Connection> {
+    if (context.worker.runtime === 'python') return this.openPython(spec, context);
     checkRuntime(spec, context);
     const timeout = this.options.connectTimeout ?? 10_000;
     if (spec.installvia !== undefined) return openInstallvia(spec, context, timeout);
-    const value = spec.socket;
-    if (typeof value !== 'string') {
-      throw new SpecError(`socket needs an address: socket=HOST:PORT (or installvia=ID)`, { spec: String(spec), item: 'socket' });
-    }
-    let target;
-    try {
-      target = parseHostPort(value);
-    } catch (error) {
-      throw new SpecError(`socket=${value}: ${(error as Error).message}`, { spec: String(spec), item: `socket=${value}` });
-    }
-    const address = formatHostPort(target.host, target.port);
+    const { host, port, address } = targetOf(spec);
     const tls = this.options.tls === true ? {} : this.options.tls || undefined;
     log(`connecting to ${address}${tls ? ' (TLS)' : ''}`);
-    const socket = await connectToServer({ ...target, address, secret: this.secret(), tls, timeout, signal: context.signal });
+    const socket = await connectToServer({
+      host,
+      port,
+      address,
+      secret: this.secret(),
+      tls,
+      timeout,
+      signal: context.signal,
+      pythonAllowed: this.options.unauthenticatedPython === true,
+    });
     return socketConnection(socket, address, `socket=${address}`);
+  }
+
+  /** `socket=HOST:PORT//python`: a worker of a Python execnet socketserver, if allowed. */
+  private async openPython(spec: XSpec, context: OpenContext): Promise<Connection> {
+    const python = spec.python;
+    if (this.options.unauthenticatedPython !== true) {
+      throw new SpecError(
+        `'${spec}' asks for a Python execnet socketserver, which runs any code from anyone who connects, without ` +
+          `authentication; allow such gateways with registerTransport(socketTransport({ unauthenticatedPython: true })) ` +
+          `(see the security notes of @execnet/transport-socket)`,
+        { spec: String(spec), item: python === true ? 'python' : `python=${python}` },
+      );
+    }
+    if (typeof python === 'string' && python !== '') {
+      throw new SpecError(`the socketserver's own interpreter runs the worker: write '//python' without a command, not 'python=${python}'`, {
+        spec: String(spec),
+        item: `python=${python}`,
+      });
+    }
+    if (spec.installvia !== undefined) {
+      throw new SpecError('installvia starts an execnet-socketserver (JavaScript workers): it cannot be combined with python', {
+        spec: String(spec),
+        item: `installvia=${spec.installvia}`,
+      });
+    }
+    const { host, port, address } = targetOf(spec);
+    return openPythonSocket({
+      host,
+      port,
+      address,
+      execModel: spec.execmodel ?? 'thread',
+      workerId: `${spec.id ?? 'gw'}-worker`,
+      timeout: this.options.connectTimeout ?? 10_000,
+      signal: context.signal,
+    });
   }
 
   private secret(): Uint8Array | undefined {
@@ -77,6 +124,20 @@ class SocketTransport implements Transport {
     }
     const fromEnv = process.env[SECRET_ENV];
     return fromEnv ? secretBytes(fromEnv) : undefined;
+  }
+}
+
+/** The server address of a `socket=HOST:PORT` spec. */
+function targetOf(spec: XSpec): { host: string; port: number; address: string } {
+  const value = spec.socket;
+  if (typeof value !== 'string') {
+    throw new SpecError(`socket needs an address: socket=HOST:PORT (or installvia=ID)`, { spec: String(spec), item: 'socket' });
+  }
+  try {
+    const { host, port } = parseHostPort(value);
+    return { host, port, address: formatHostPort(host, port) };
+  } catch (error) {
+    throw new SpecError(`socket=${value}: ${(error as Error).message}`, { spec: String(spec), item: `socket=${value}` });
   }
 }
 
@@ -101,10 +162,17 @@ function checkRuntime(spec: XSpec, context: OpenContext): void {
 /**
  * The `socket` transport: gateways to workers started by an `execnet-socketserver` (or
  * {@link startSocketServer}) that this client authenticates to with a shared secret, and
- * `socket//installvia=ID`, which first starts such a server through gateway `ID`.
+ * `socket//installvia=ID`, which first starts such a server through gateway `ID`. With
+ * `unauthenticatedPython: true`, also `socket=HOST:PORT//python` gateways to Python
+ * execnet's unauthenticated `socketserver.py` (see {@link SocketOptions.unauthenticatedPython}).
  * @example
  * registerTransport(socketTransport({ secretFile: '/etc/execnet/secret' }))
  * const gw = await makeGateway('socket=build-host.example:8888')
+ * @example
+ * // A Python execnet socketserver you started yourself (`python3 socketserver.py 127.0.0.1:8888`)
+ * registerTransport(socketTransport({ unauthenticatedPython: true }))
+ * const py = await makeGateway('socket=127.0.0.1:8888//python')
+ * const ch = py.remoteExec('channel.send(channel.receive() * 2)')
  */
 export function socketTransport(options: SocketOptions = {}): Transport {
   return new SocketTransport(options);
