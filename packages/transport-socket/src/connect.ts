@@ -82,6 +82,8 @@ export function connectToServer(request: ConnectRequest): Promise<TLSSocket | So
 export async function connectThen(
   request: ConnectRequest,
   handshake: (socket: Socket | TLSSocket, request: ConnectRequest) => Promise<void>,
+  /** Says what was missing when the timeout struck after the connection was made. */
+  handshakeMissing?: string,
 ): Promise<TLSSocket | Socket> {
   const { signal } = request;
   signal.throwIfAborted();
@@ -104,6 +106,8 @@ export async function connectThen(
       let message = `connecting to ${request.address}: not done after ${request.timeout} ms`;
       if (request.tls && !opened) {
         message += ` (no TLS handshake: does the server speak TLS? A Python execnet socketserver, which does not, waits silently like this)`;
+      } else if (opened && handshakeMissing) {
+        message += ` (${handshakeMissing})`;
       }
       reject(new TimeoutError(message, { timeout: request.timeout }));
     }, request.timeout);

@@ -109,10 +109,16 @@ export interface PythonSocketRequest {
 export async function openPythonSocket(request: PythonSocketRequest): Promise<Connection> {
   const bootstrap = pythonSocketBootstrap(await gatewayBaseSource(), request.execModel, request.workerId);
   log(`connecting to the Python execnet socketserver ${request.address}`);
-  const socket = await connectThen({ ...request, secret: undefined, tls: undefined }, async (connected) => {
-    connected.write(bootstrap);
-    await awaitHandshake(connected, request.address);
-  });
+  const socket = await connectThen(
+    { ...request, secret: undefined, tls: undefined },
+    async (connected) => {
+      connected.write(bootstrap);
+      await awaitHandshake(connected, request.address);
+    },
+    'connected, but no handshake from a worker: the server did not start one. A Python execnet socketserver ' +
+      'prints why on its output (e.g. an exec model its execnet lacks); it may also be busy with another ' +
+      'gateway (it serves one at a time), or not be a Python execnet socketserver at all',
+  );
   return pythonSocketConnection(socket, request.address);
 }
 
