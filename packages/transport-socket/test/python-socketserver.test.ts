@@ -227,6 +227,24 @@ describe('Python execnet socketserver (socket=HOST:PORT//python)', { skip: skipU
     }
   });
 
+  it('terminate of a busy worker is bounded: killed after the timeout; the server then ends that gateway itself', async () => {
+    const { gw, group } = await open(`socket=${py.address}//python`);
+    const before = served();
+    try {
+      const busy = gw.remoteExec('import time\nchannel.send("busy")\ntime.sleep(120)');
+      assert.equal(await busy.receive({ timeout: 10_000 }), 'busy');
+      const started = Date.now();
+      const result = await gw.terminate({ timeout: 1000 });
+      assert.equal(result.killed, true);
+      assert.ok(Date.now() - started < 8000, 'terminate returned within its bounds');
+      // execnet's worker interrupts a task still running 5 s after the connection ended.
+      assert.ok(await py.waitForOutput(finished, before + 1, 30_000), `the server finished the gateway:\n${py.output()}`);
+      assert.equal(py.process.exitCode, null, 'the server is still running');
+    } finally {
+      await group.terminate({ timeout: 2000 });
+    }
+  });
+
   it('chdir and env: apply to the worker (in the server process; the server restores its cwd afterwards)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'execnet-pysocket-'));
     try {
@@ -306,7 +324,7 @@ describe('Python execnet socketserver (socket=HOST:PORT//python)', { skip: skipU
   });
 });
 
-describe('socket=HOST:PORT//python failures that need no Python server', () => {
+describe('socket=HOST:PORT//python to other peers', { skip: skipUnlessPythonExecnet() }, () => {
   it('an unreachable port: SocketConnectError ECONNREFUSED, at once', async () => {
     const port = await freePort();
     const error = await rejectsWith<SocketConnectError>(open(`socket=127.0.0.1:${port}//python`), SocketErrorCode.CONNECT);
