@@ -4,11 +4,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   Complex,
   ExecnetErrorCode,
@@ -24,6 +25,7 @@ import { SocketConnectError, SocketErrorCode, socketTransport, type SocketOption
 import { SECRET, startTestServer } from './helpers.js';
 import { PYTHON, childrenOf, skipUnlessPythonExecnet, startPythonSocketServer, type PythonSocketServer } from './python-server.js';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const ALLOW: SocketOptions = { unauthenticatedPython: true, connectTimeout: 10_000 };
 
 /** Registers a transport of these options and makes a gateway in a fresh group. */
@@ -242,6 +244,39 @@ describe('Python execnet socketserver (socket=HOST:PORT//python)', { skip: skipU
       assert.equal(py.process.exitCode, null, 'the server is still running');
     } finally {
       await group.terminate({ timeout: 2000 });
+    }
+  });
+
+  it('SIGKILL of the master process: the worker ends on the server within 5 s', async () => {
+    const before = served();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@execnet/source', join(here, 'fixtures', 'python-master.ts'), py.address], {
+      cwd: join(here, '..', '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      let out = '';
+      const reported = await new Promise<{ pid: number }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the master did not report within 20 s')), 20_000);
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) {
+            clearTimeout(timer);
+            resolve(JSON.parse(out) as { pid: number });
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`the master exited with ${code} before reporting`));
+        });
+      });
+      assert.equal(reported.pid, py.pid);
+      child.kill('SIGKILL');
+      await exited;
+      assert.ok(await py.waitForOutput(finished, before + 1, 5000), `the server did not finish the gateway:\n${py.output()}`);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
     }
   });
 
