@@ -175,3 +175,134 @@ export class FrameParser {
     }
   }
 }
+
+/** Size of the reused read buffer of {@link FrameReader}. */
+const READ_SIZE = 64 * 1024;
+/**
+ * Frames whose header + payload exceed this are read straight into a buffer of their own.
+ * Below READ_SIZE, so a frame that arrives whole inside the read buffer is always smaller than
+ * the gateway's SHARE_PAYLOAD_MIN: its bytes values are copied, never views of reused memory.
+ */
+const OWN_BUFFER_MIN = READ_SIZE / 2;
+
+/**
+ * Chooses where the bytes of a frame stream are read to (with `net.Socket`'s `onread`), so that
+ * a big payload lands in a buffer of its own once, with no chunk list, no copy and no 64 KiB
+ * read buffers left for the garbage collector; small frames share one reused read buffer.
+ *
+ * It hands complete frames to `emit`, in stream order, as views for a {@link FrameParser}: a run
+ * of small frames as one view of the read buffer, a big frame as a view holding its header,
+ * then its payload as a buffer of exactly its length (which the parser passes on without a
+ * copy). Views of the read buffer are only valid during the `emit` call (the buffer is reused
+ * for the next read); the parser delivers complete frames synchronously and the gateway copies
+ * what it keeps out of payloads that small.
+ *
+ * It checks only what it needs to size reads; on a header that makes no sense it stops
+ * planning and passes the bytes on as they come, so the parser reports the protocol error.
+ */
+export class FrameReader {
+  readonly #emit: (chunk: Uint8Array) => void;
+  #buf = allocRaw(READ_SIZE);
+  /** Bytes of #buf from #start to #end are read but not yet emitted. */
+  #start = 0;
+  #end = 0;
+  /** The big payload being read, and how much of it arrived. */
+  #payload: Uint8Array | undefined;
+  #got = 0;
+  /** After a bad header: every read goes to a new buffer and is emitted as it is. */
+  #raw = false;
+
+  constructor(emit: (chunk: Uint8Array) => void) {
+    this.#emit = emit;
+  }
+
+  /** Where the next read should put its bytes (at most this buffer's length). */
+  readTarget(): Uint8Array {
+    if (this.#payload) return this.#payload.subarray(this.#got);
+    if (this.#raw) return (this.#buf = allocRaw(READ_SIZE));
+    return this.#buf.subarray(this.#end);
+  }
+
+  /** `n` bytes were read into the buffer {@link readTarget} returned last. */
+  bytesRead(n: number): void {
+    if (n <= 0) return;
+    const payload = this.#payload;
+    if (payload) {
+      this.#got += n;
+      if (this.#got === payload.byteLength) {
+        this.#payload = undefined;
+        this.#emit(payload);
+      }
+      return;
+    }
+    if (this.#raw) {
+      this.#emit(this.#buf.subarray(0, n));
+      return;
+    }
+    this.#end += n;
+    this.#scan();
+  }
+
+  /** The stream ended: passes on what is left of an incomplete frame (the parser then knows). */
+  flush(): void {
+    const rest = this.#payload ? this.#payload.subarray(0, this.#got) : this.#buf.slice(this.#start, this.#end);
+    this.#payload = undefined;
+    this.#start = this.#end = 0;
+    if (rest.byteLength > 0) this.#emit(rest);
+  }
+
+  #scan(): void {
+    const buf = this.#buf;
+    const end = this.#end;
+    let at = this.#start;
+    while (end - at >= HEADER_SIZE) {
+      const code = buf[at]!;
+      const channelId = readInt32(buf, at + 1);
+      const length = readInt32(buf, at + 5);
+      if (code > 7 || channelId < 0 || length < 0 || length > MAX_PAYLOAD) {
+        // Corrupt: the parser must see these bytes to say so. A copy, since #buf is not reused.
+        this.#raw = true;
+        const rest = buf.slice(this.#start, end);
+        this.#start = this.#end = 0;
+        this.#emit(rest);
+        return;
+      }
+      const frameEnd = at + HEADER_SIZE + length;
+      if (frameEnd <= end) {
+        at = frameEnd;
+        continue;
+      }
+      if (HEADER_SIZE + length > OWN_BUFFER_MIN) {
+        // A big frame: its payload goes to a buffer of its own, the rest is read straight into it.
+        const payload = allocRaw(length);
+        const head = at + HEADER_SIZE;
+        payload.set(buf.subarray(head, end));
+        this.#payload = payload;
+        this.#got = end - head;
+        const start = this.#start;
+        this.#start = this.#end = 0;
+        this.#emit(buf.subarray(start, head));
+        return;
+      }
+      break;
+    }
+    if (at > this.#start) {
+      const start = this.#start;
+      this.#start = at;
+      this.#emit(buf.subarray(start, at));
+    }
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+    } else if (READ_SIZE - this.#end < OWN_BUFFER_MIN) {
+      // An incomplete small frame near the end of the buffer: move it to the front (< 32 KiB).
+      buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+  }
+}
+
+/** A buffer of its own (not the shared pool), not zero-filled. */
+function allocRaw(n: number): Uint8Array {
+  return NodeBuffer ? NodeBuffer.allocUnsafeSlow(n) : new Uint8Array(n);
+}

@@ -1,15 +1,34 @@
 import { fstatSync, createReadStream, createWriteStream } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { FrameReader } from '../frame-parser.js';
 
 /**
  * Opens an inherited file descriptor as a stream. Pipes and sockets become `net.Socket`s
  * (libuv streams, non-blocking, with writev); anything else (a file, a tty) falls back to fs streams.
+ *
+ * A pipe or socket opened for reading carries frames: it reads with a {@link FrameReader}
+ * (`onread`), so a big payload is read straight into a buffer of its own and small frames
+ * share one reused read buffer. It emits 'data' as usual, with chunks that end at frame
+ * boundaries; each is only valid during its 'data' event, which a frame parser honours.
  */
 export function openFd(fd: number, mode: 'read' | 'write'): Readable | Writable {
   const stat = fstatSync(fd);
   if (stat.isFIFO() || stat.isSocket()) {
-    const socket = new Socket({ fd, readable: mode === 'read', writable: mode === 'write' });
+    if (mode === 'write') return new Socket({ fd, readable: false, writable: true });
+    let socket: Socket | undefined;
+    const reader = new FrameReader((chunk) => socket!.emit('data', chunk));
+    const onread: OnReadOpts = {
+      buffer: () => reader.readTarget(),
+      callback: (n) => {
+        reader.bytesRead(n);
+        return true;
+      },
+    };
+    // `onread` is a constructor option since Node 12 (documented there since 22); older typings lack it.
+    socket = new Socket({ fd, readable: true, writable: false, onread } as SocketConstructorOpts);
+    // The last bytes of an incomplete frame reach the parser before 'end' does.
+    socket.prependListener('end', () => reader.flush());
     return socket;
   }
   return mode === 'read' ? createReadStream('', { fd, autoClose: false }) : createWriteStream('', { fd, autoClose: false });
