@@ -68,7 +68,21 @@ const PYTHON_PROBE = Buffer.from("''\n", 'ascii');
  * @throws {TimeoutError} not done within `timeout`
  */
 export function connectToServer(request: ConnectRequest): Promise<TLSSocket | Socket> {
-  return connectThen(request, authenticate);
+  const state: ProbeState = { probed: false };
+  return connectThen(
+    request,
+    (socket) => authenticate(socket, request, state),
+    () =>
+      state.probed
+        ? 'the server never greeted, nor closed the connection when probed; a Python execnet socketserver busy ' +
+          'with another gateway (it serves one at a time) is silent like this'
+        : undefined,
+  );
+}
+
+/** Whether {@link authenticate} has sent the probe line to a silent peer. */
+interface ProbeState {
+  probed: boolean;
 }
 
 /**
@@ -82,8 +96,8 @@ export function connectToServer(request: ConnectRequest): Promise<TLSSocket | So
 export async function connectThen(
   request: ConnectRequest,
   handshake: (socket: Socket | TLSSocket, request: ConnectRequest) => Promise<void>,
-  /** Says what was missing when the timeout struck after the connection was made. */
-  handshakeMissing?: string,
+  /** Says what was missing when the timeout struck after the connection was made, if known. */
+  handshakeMissing?: () => string | undefined,
 ): Promise<TLSSocket | Socket> {
   const { signal } = request;
   signal.throwIfAborted();
@@ -106,8 +120,8 @@ export async function connectThen(
       let message = `connecting to ${request.address}: not done after ${request.timeout} ms`;
       if (request.tls && !opened) {
         message += ` (no TLS handshake: does the server speak TLS? A Python execnet socketserver, which does not, waits silently like this)`;
-      } else if (opened && handshakeMissing) {
-        message += ` (${handshakeMissing})`;
+      } else if (opened && handshakeMissing?.()) {
+        message += ` (${handshakeMissing()})`;
       }
       reject(new TimeoutError(message, { timeout: request.timeout }));
     }, request.timeout);
@@ -169,16 +183,15 @@ function connectError(error: NodeJS.ErrnoException, request: ConnectRequest): Er
 }
 
 /** The client side of the handshake (see protocol.ts). */
-async function authenticate(socket: Socket | TLSSocket, request: ConnectRequest): Promise<void> {
+async function authenticate(socket: Socket | TLSSocket, request: ConnectRequest, state: ProbeState): Promise<void> {
   const reader = new ByteReader(socket, PRE_AUTH_LIMIT);
   const fail = (reason: string, errno?: string): SocketConnectError => new SocketConnectError({ address: request.address, reason, errno });
   // A silent peer may be a Python execnet socketserver, waiting for a line of Python (no TLS:
   // under TLS the silence already stalls the TLS handshake, see connectThen).
-  let probed = false;
   const probe = request.tls
     ? undefined
     : setTimeout(() => {
-        probed = true;
+        state.probed = true;
         socket.write(PYTHON_PROBE);
       }, Math.min(PYTHON_PROBE_DELAY, request.timeout / 2));
   const heard = (): void => clearTimeout(probe);
@@ -218,7 +231,7 @@ async function authenticate(socket: Socket | TLSSocket, request: ConnectRequest)
     }
   } catch (error) {
     if (error instanceof StreamEndedError) {
-      if (probed && error.reason === 'end') throw pythonServerFound(request);
+      if (state.probed && error.reason === 'end') throw pythonServerFound(request);
       const cause = error.cause as NodeJS.ErrnoException | undefined;
       throw new SocketConnectError({ address: request.address, reason: error.message, errno: cause?.code }, { cause: error.cause ?? error });
     }

@@ -115,7 +115,8 @@ export async function openPythonSocket(request: PythonSocketRequest): Promise<Co
       connected.write(bootstrap);
       await awaitHandshake(connected, request.address);
     },
-    'connected, but no handshake from a worker: the server did not start one. A Python execnet socketserver ' +
+    () =>
+      'connected, but no handshake from a worker: the server did not start one. A Python execnet socketserver ' +
       'prints why on its output (e.g. an exec model its execnet lacks); it may also be busy with another ' +
       'gateway (it serves one at a time), or not be a Python execnet socketserver at all',
   );

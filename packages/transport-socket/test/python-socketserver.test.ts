@@ -352,6 +352,24 @@ describe('Python execnet socketserver (socket=HOST:PORT//python)', { skip: skipU
     assert.equal(count(/compiled source/), compiled);
   });
 
+  it('one gateway at a time: a second one while the first is open times out, saying the server may be busy', async () => {
+    const first = await open(`socket=${py.address}//python`);
+    try {
+      const error = await rejectsWith(open(`socket=${py.address}//python`, { ...ALLOW, connectTimeout: 1500 }), ExecnetErrorCode.TIMEOUT);
+      assert.match(error.message, /serves one at a time/);
+      assert.equal(await first.gw.remoteExec('channel.send("still here")').receive({ timeout: 10_000 }), 'still here');
+    } finally {
+      await first.group.terminate({ timeout: 5000 });
+    }
+    // The abandoned connection is then accepted and fails on the server; it goes on serving.
+    const next = await open(`socket=${py.address}//python`);
+    try {
+      assert.equal(await next.gw.remoteExec('channel.send("next")').receive({ timeout: 10_000 }), 'next');
+    } finally {
+      await next.group.terminate({ timeout: 5000 });
+    }
+  });
+
   it('python=CMD and installvia are refused: the server runs its own interpreter', async () => {
     const error = await rejectsWith(open(`socket=${py.address}//python=python3`), ExecnetErrorCode.SPEC);
     assert.match(error.message, /without a command/);
@@ -393,7 +411,8 @@ describe('socket=HOST:PORT//python to other peers', { skip: skipUnlessPythonExec
   it('a peer that ignores the probe too: TimeoutError after connectTimeout, not a hang', async () => {
     const silent = await silentServer();
     try {
-      await rejectsWith(open(`socket=127.0.0.1:${silent.port}`, { secret: SECRET, connectTimeout: 1500 }), ExecnetErrorCode.TIMEOUT);
+      const error = await rejectsWith(open(`socket=127.0.0.1:${silent.port}`, { secret: SECRET, connectTimeout: 1500 }), ExecnetErrorCode.TIMEOUT);
+      assert.match(error.message, /never greeted, nor closed the connection when probed/);
       assert.equal(silent.received(), "''\n", 'it was sent the probe line only');
     } finally {
       await silent.close();
