@@ -210,7 +210,7 @@ export abstract class BaseGateway {
     // Big payloads were assembled into their own buffer: their bytes values can share it. Small
     // ones are views of a read chunk, which a shared bytes value would keep alive.
     const share = payload.byteLength >= SHARE_PAYLOAD_MIN;
-    let options = this.decodeOptions.get(strconfig);
+    let options = strconfig === this.lastStrconfig ? this.lastDecodeOptions : this.decodeOptions.get(strconfig);
     if (!options) {
       options = [
         { ...strconfig, channels: this.refs, copyBytes: true },
@@ -218,11 +218,16 @@ export abstract class BaseGateway {
       ];
       this.decodeOptions.set(strconfig, options);
     }
+    this.lastStrconfig = strconfig;
+    this.lastDecodeOptions = options;
     return this.codec.decode(payload, options[share ? 1 : 0]);
   }
 
   /** Decode options per string configuration (copying, sharing), made once: this is per message. */
   private readonly decodeOptions = new WeakMap<StringOptions, [DecodeOptions, DecodeOptions]>();
+  /** The last lookup of {@link decodeOptions} (a stream of items mostly has one configuration). */
+  private lastStrconfig: StringOptions | undefined;
+  private lastDecodeOptions: [DecodeOptions, DecodeOptions] | undefined;
 
   private readonly counters: GatewayStats = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0 };
 
@@ -292,13 +297,35 @@ export abstract class BaseGateway {
 
   /** Number of things waiting for the peer; the master keeps its process alive while above 0. */
   protected holds = 0;
+  /** What {@link holdsChanged} said last. */
+  private held = false;
+  private releaseScheduled = false;
 
-  /** Counts a waiter in or out; see {@link holdsChanged}. */
+  /**
+   * Counts a waiter in or out; see {@link holdsChanged}. Becoming busy is reported at once;
+   * becoming idle only if it lasts until the event loop's next turn, so a receive loop that
+   * waits again at once (one waiter in and out per item) does not switch it back and forth.
+   */
   protected hold(delta: number): void {
-    const before = this.holds;
     this.holds += delta;
-    if ((before === 0) !== (this.holds === 0)) this.holdsChanged(this.holds > 0);
+    if (this.holds > 0) {
+      if (!this.held) {
+        this.held = true;
+        this.holdsChanged(true);
+      }
+    } else if (this.held && !this.releaseScheduled) {
+      this.releaseScheduled = true;
+      setImmediate(this.releaseIfIdle);
+    }
   }
+
+  private readonly releaseIfIdle = (): void => {
+    this.releaseScheduled = false;
+    if (this.holds === 0 && this.held) {
+      this.held = false;
+      this.holdsChanged(false);
+    }
+  };
 
   /** Called when the gateway starts or stops having waiters. */
   protected holdsChanged(_busy: boolean): void {}

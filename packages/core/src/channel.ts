@@ -10,7 +10,11 @@ import { asyncDispose } from './dispose.js';
 /** Marks the end of a channel's items inside its queue. */
 const END = Symbol('end');
 
-type Waiter = { resolve: (item: unknown) => void; reject: (error: unknown) => void };
+/**
+ * A pending receive(). `plain` ones (no timeout, no signal) are counted out of the gateway's
+ * waiting receivers by the channel when settled; the others unregister themselves.
+ */
+type Waiter = { resolve: (item: unknown) => void; reject: (error: unknown) => void; plain: boolean };
 
 /** Options of {@link Channel.setCallback}. */
 export interface CallbackOptions {
@@ -90,8 +94,15 @@ export class Channel implements AsyncIterable<unknown> {
       const item = this.take();
       return item === END ? Promise.reject(this.endOfItems()) : Promise.resolve(item);
     }
+    if (options === undefined || (options.timeout === undefined && options.signal === undefined)) {
+      // The common case, once per item: no timer, no abort listener, no closures to unregister.
+      return new Promise((resolve, reject) => {
+        this.waiters.push({ resolve, reject, plain: true });
+        this.host.receiverWaiting(1);
+      });
+    }
     return waitWith(options, `receive on ${this}`, (resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+      const waiter: Waiter = { resolve, reject, plain: false };
       this.waiters.push(waiter);
       this.host.receiverWaiting(1);
       return () => {
@@ -243,8 +254,9 @@ export class Channel implements AsyncIterable<unknown> {
       this.invoke(this.callback, item);
       return;
     }
-    const waiter = this.waiters.shift();
+    const waiter = this.waiters.length > 0 ? this.waiters.shift() : undefined;
     if (waiter) {
+      if (waiter.plain) this.host.receiverWaiting(-1);
       waiter.resolve(item);
       return;
     }
@@ -275,7 +287,10 @@ export class Channel implements AsyncIterable<unknown> {
     } else {
       this.items.push(END);
       this.sizes.push(0);
-      for (const waiter of this.waiters.splice(0)) waiter.reject(this.endOfItems());
+      for (const waiter of this.waiters.splice(0)) {
+        if (waiter.plain) this.host.receiverWaiting(-1);
+        waiter.reject(this.endOfItems());
+      }
     }
     for (const resolve of this.closeWaiters.splice(0)) resolve();
   }
