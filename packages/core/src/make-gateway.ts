@@ -143,6 +143,9 @@ function planJsWorker(spec: XSpec, execModel: string, id: string): WorkerPlan {
     chdir: spec.chdir,
     nice: spec.nice === undefined ? undefined : Number.parseInt(spec.nice, 10),
     env: Object.keys(spec.env).length ? { ...spec.env } : undefined,
+  }, {
+    // A local Node worker may keep the V8 code cache of its runtime on this machine.
+    codeCache: runtime.kind === 'node' && spec.transportName === 'popen' && !spec.via,
   });
   bootstrap.catch(() => undefined); // awaited by openGateway
   return { command, codec, bootstrap, remoteKind: 'js' };

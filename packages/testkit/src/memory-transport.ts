@@ -159,8 +159,9 @@ class MemoryWorker {
   }
 
   /**
-   * Reads the 4-byte length and the worker script as the loader does, takes the worker
-   * configuration from the script, and hands everything after it to the worker gateway.
+   * Reads the 4-byte length and the bootstrap script as the loader does, and the worker
+   * runtime's block after it as the bootstrap script does, takes the worker configuration from
+   * the script, and hands everything after both to the worker gateway.
    */
   private readBootstrap(): void {
     const input = this.toWorker;
@@ -172,11 +173,14 @@ class MemoryWorker {
       if (have < 4) return;
       const head = Buffer.concat(chunks);
       const length = head.readUInt32BE(0);
-      if (have < 4 + length) return;
+      // The worker runtime's block follows the bootstrap script; the script would read it.
+      if (have < 4 + length + 4) return;
+      const runtimeLength = head.readUInt32BE(4 + length);
+      if (have < 4 + length + 4 + runtimeLength) return;
       input.off('data', onData);
       input.off('end', onEnd);
       input.pause();
-      const rest = head.subarray(4 + length);
+      const rest = head.subarray(4 + length + 4 + runtimeLength);
       let config: ServeWorkerConfig;
       try {
         config = workerConfigOf(head.subarray(4, 4 + length).toString('utf8'));
@@ -208,10 +212,10 @@ class MemoryWorker {
 }
 
 const MAIN_CALL = 'module.exports.main(';
-const MAIN_CALL_END = ', require); })';
+const MAIN_CALL_END = ', require, host); })';
 
 /**
- * The configuration core appends to the worker script (`module.exports.main(CONFIG, require)`,
+ * The configuration core writes into the bootstrap script (`module.exports.main(CONFIG, require, host)`,
  * see core's worker-script.ts). The script itself is not evaluated: the worker runtime is
  * already loaded in this process.
  */

@@ -13,6 +13,28 @@ const reserved = new Set(
 let counter = 0;
 
 /**
+ * How the runtime evaluates remote code and imports modules. The defaults work where the
+ * runtime itself was evaluated as a plain script (exec threads, in-process workers); a worker
+ * whose runtime was compiled by `vm.Script` gets these from its bootstrap script instead,
+ * because code compiled by `vm` — and code it evaluates — cannot use dynamic `import()`.
+ */
+export interface CompileHost {
+  /** Indirect eval: runs `code` in the global scope and returns its completion value. */
+  evaluate(code: string): unknown;
+  /** Dynamic `import()`. */
+  importModule(specifier: string): Promise<unknown>;
+}
+
+// Indirect eval runs in the global scope: remote code sees globals, not this module's locals.
+const indirectEval: (code: string) => unknown = eval;
+let host: CompileHost = { evaluate: (code) => indirectEval(code), importModule: (specifier) => import(specifier) };
+
+/** Sets how remote code is evaluated and modules imported (see {@link CompileHost}). */
+export function setCompileHost(value: CompileHost): void {
+  host = value;
+}
+
+/**
  * Functions compiled by esbuild with `keepNames` (as tsx does for TypeScript callers) call a
  * `__name` helper from their module; a shipped function needs one where it runs.
  */
@@ -42,19 +64,19 @@ export async function compileRemote(request: ExecRequest, localRequire: unknown)
     const names = Object.keys(request.kwargs).filter((k) => identifier.test(k) && !reserved.has(k));
     const url = fileName ?? `remote-exec-${++counter}.js`;
     const params = ['channel', 'kwargs', 'require', ...names].join(', ');
-    const fn = indirectEval(`(async function remoteExec(${params}) {${source}\n})\n//# sourceURL=${url}`) as (
+    const fn = host.evaluate(`(async function remoteExec(${params}) {${source}\n})\n//# sourceURL=${url}`) as (
       ...args: unknown[]
     ) => unknown;
     return (channel, kwargs) => fn(channel, kwargs, localRequire, ...names.map((n) => kwargs[n]));
   }
   if (fileName === null) {
-    const fn = indirectEval(`(${source}\n)\n//# sourceURL=${callName || 'anonymous'}.remote.js`);
+    const fn = host.evaluate(`(${source}\n)\n//# sourceURL=${callName || 'anonymous'}.remote.js`);
     if (typeof fn !== 'function') throw new TypeError(`remote function source did not evaluate to a function`);
     return fn as RemoteFunction;
   }
   if (fileName.startsWith(BUNDLE_PREFIX)) return loadBundle(request, localRequire);
   const code = `${source}\n//# sourceURL=${fileName}`;
-  const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<string, unknown>;
+  const mod = (await host.importModule(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as Record<string, unknown>;
   const fn = mod[callName];
   if (typeof fn !== 'function') throw new TypeError(`module ${fileName} has no function export '${callName}'`);
   return fn as RemoteFunction;
@@ -72,7 +94,7 @@ function loadBundle(request: ExecRequest, localRequire: unknown): RemoteFunction
   if (!exports) {
     if (!request.source) throw new Error(`module bundle ${hash} is not cached in this worker`);
     const module = { exports: {} as Record<string, unknown> };
-    const wrapper = indirectEval(
+    const wrapper = host.evaluate(
       `(function (exports, require, module, __filename, __dirname) {${request.source}\n})\n//# sourceURL=${BUNDLE_PREFIX}${hash}.js`,
     ) as (...args: unknown[]) => void;
     wrapper(module.exports, localRequire, module, `${BUNDLE_PREFIX}${hash}.js`, process.cwd());
@@ -83,6 +105,3 @@ function loadBundle(request: ExecRequest, localRequire: unknown): RemoteFunction
   if (typeof fn !== 'function') throw new TypeError(`module ${fileName.slice(fileName.indexOf(':') + 1)} has no function export '${request.callName}'`);
   return fn as RemoteFunction;
 }
-
-// Indirect eval runs in the global scope: remote code sees globals, not this module's locals.
-const indirectEval: (code: string) => unknown = eval;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { Writable, type Readable } from 'node:stream';
+import { setCompileHost, type CompileHost } from './compile.js';
 import { serveWorker, type ServeWorkerConfig } from './serve.js';
 import { openFd } from './worker-io.js';
 import { startParentWatchdog } from './watchdog.js';
@@ -20,9 +21,11 @@ export interface WorkerConfig extends ServeWorkerConfig {
 
 /**
  * Entry point of the worker script: applies the spec's setup, answers the handshake, then
- * serves frames until the master terminates or goes away.
+ * serves frames until the master terminates or goes away. `host` comes from the bootstrap
+ * script when the runtime was compiled by `vm.Script` (see `compile.ts`).
  */
-export function main(config: WorkerConfig, localRequire: unknown): void {
+export function main(config: WorkerConfig, localRequire: unknown, host?: CompileHost): void {
+  if (host) setCompileHost(host);
   for (const [name, value] of Object.entries(config.env ?? {})) process.env[name] = value;
   if (config.chdir) {
     mkdirSync(config.chdir, { recursive: true });
