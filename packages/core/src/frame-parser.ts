@@ -7,6 +7,14 @@ import type { MessageCode } from './protocol.js';
 export type MessageHandler = (message: Message) => void;
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Payloads from this size up that arrive in several chunks are assembled as they come (one
+ * buffer of the right size, no chunk list); up to ASSEMBLE_MAX, since the buffer is made when
+ * the header is known, before the bytes are (a bigger announced length is only trusted as far
+ * as bytes arrive).
+ */
+const ASSEMBLE_MIN = 16 * 1024;
+const ASSEMBLE_MAX = 64 * 1024 * 1024;
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 function hexByte(value: number): string {
@@ -23,8 +31,9 @@ function readInt32(bytes: Uint8Array, at: number): number {
  *
  * Chunks are queued as they arrive and never concatenated wholesale: a frame that lies inside
  * one chunk is delivered as a `subarray` of it (no copy), and a frame spread over several
- * chunks is copied exactly once, when its last byte arrives. The parser handles frames only;
- * the handshake byte that precedes them is the gateway's business.
+ * chunks is copied exactly once into a buffer of its own: a big one (16 KiB up) as its chunks
+ * arrive, a smaller one when its last byte arrives. The parser handles frames only; the
+ * handshake byte that precedes them is the gateway's business.
  *
  * After a {@link ProtocolError} the parser is unusable: every later `push` throws the same error.
  * @example
@@ -45,6 +54,9 @@ export class FrameParser {
   #channelId = 0;
   #length = -1;
   readonly #scratch = new Uint8Array(HEADER_SIZE);
+  /** The payload being assembled in place (see {@link push}), and how many bytes it has. */
+  #assembly: Uint8Array | undefined;
+  #assembled = 0;
   #error: ProtocolError | undefined;
 
   /**
@@ -61,7 +73,7 @@ export class FrameParser {
    * the end of the stream means the peer stopped in the middle of a frame.
    */
   get pendingBytes(): number {
-    return this.#buffered + (this.#length >= 0 ? HEADER_SIZE : 0);
+    return this.#buffered + this.#assembled + (this.#length >= 0 ? HEADER_SIZE : 0);
   }
 
   /**
@@ -72,18 +84,52 @@ export class FrameParser {
   push(chunk: Uint8Array): void {
     if (this.#error !== undefined) throw this.#error;
     if (chunk.byteLength === 0) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.byteLength;
+    const assembly = this.#assembly;
+    if (assembly !== undefined) {
+      // A big payload spread over chunks is copied into its buffer as each chunk arrives,
+      // while the chunk is still in the cache, and the chunk is let go at once.
+      const n = Math.min(assembly.byteLength - this.#assembled, chunk.byteLength);
+      assembly.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), this.#assembled);
+      this.#assembled += n;
+      if (this.#assembled < assembly.byteLength) return;
+      this.#assembly = undefined;
+      this.#assembled = 0;
+      // The rest of the chunk is queued first: if the handler throws, it is parsed next time.
+      if (n < chunk.byteLength) this.#queue(chunk.subarray(n));
+      this.#deliver(assembly);
+    } else {
+      this.#queue(chunk);
+    }
     for (;;) {
       if (this.#length < 0) {
         if (this.#buffered < HEADER_SIZE) return;
         this.#readHeader();
       }
-      if (this.#buffered < this.#length) return;
-      const message = new Message(this.#code, this.#channelId, this.#take(this.#length));
-      this.#length = -1; // state is consistent before user code runs, so a throwing handler is safe
-      this.#onMessage(message);
+      if (this.#buffered < this.#length) {
+        // Part of a big payload is here and the rest will follow: assemble it in a buffer of
+        // its own from now on. (When a chunk holds exactly the payload, as a FrameReader
+        // sends it, nothing is buffered yet and that chunk is passed on without a copy.)
+        if (this.#buffered > 0 && this.#length >= ASSEMBLE_MIN && this.#length <= ASSEMBLE_MAX) {
+          const target = allocRaw(this.#length);
+          this.#assembled = this.#buffered;
+          this.#copyInto(target, this.#buffered);
+          this.#assembly = target;
+        }
+        return;
+      }
+      this.#deliver(this.#take(this.#length));
     }
+  }
+
+  #queue(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.byteLength;
+  }
+
+  #deliver(payload: Uint8Array): void {
+    const message = new Message(this.#code, this.#channelId, payload);
+    this.#length = -1; // state is consistent before user code runs, so a throwing handler is safe
+    this.#onMessage(message);
   }
 
   #readHeader(): void {
@@ -133,7 +179,7 @@ export class FrameParser {
       return view;
     }
     // Its own buffer (not the shared pool), and not zero-filled: every byte is overwritten now.
-    return this.#copyInto(NodeBuffer ? NodeBuffer.allocUnsafeSlow(n) : new Uint8Array(n), n);
+    return this.#copyInto(allocRaw(n), n);
   }
 
   /** Consumes `n` bytes of the first chunk, which must hold at least that many. */

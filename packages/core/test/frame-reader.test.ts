@@ -110,3 +110,43 @@ describe('FrameReader', () => {
     }
   });
 });
+
+describe('FrameParser with big payloads in many chunks', () => {
+  it('assembles them as chunks arrive, counts pending bytes, and parses what follows in the same chunk', () => {
+    const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff);
+    const stream = Buffer.concat([encodeFrame(4, 3, new Uint8Array([5])), encodeFrame(4, 3, big), encodeFrame(5, 3, new Uint8Array(0)), encodeFrame(4, 5, big.subarray(0, 20_000))]);
+    for (const step of [1000, 65_536, 99_999, 150_000]) {
+      const got: Message[] = [];
+      const parser = new FrameParser((m) => got.push(m));
+      let at = 0;
+      while (at < stream.byteLength) {
+        const chunk = stream.subarray(at, at + step);
+        parser.push(chunk);
+        at += chunk.byteLength;
+        const delivered = got.reduce((sum, m) => sum + 9 + m.payload.byteLength, 0);
+        assert.equal(parser.pendingBytes, at - delivered, `pending after ${at} bytes (step ${step})`);
+      }
+      assert.deepEqual(got.map((m) => [m.code, m.channelId, m.payload.byteLength]), [[4, 3, 1], [4, 3, 300_000], [5, 3, 0], [4, 5, 20_000]]);
+      assert.ok(Buffer.from(got[1]!.payload).equals(Buffer.from(big)));
+      assert.ok(Buffer.from(got[3]!.payload).equals(Buffer.from(big.subarray(0, 20_000))));
+    }
+  });
+
+  it('keeps the rest of a chunk when the handler throws on the payload it completed', () => {
+    const stream = Buffer.concat([encodeFrame(4, 1, new Uint8Array(50_000)), encodeFrame(4, 1, new Uint8Array([42]))]);
+    const got: number[] = [];
+    let fail = true;
+    const parser = new FrameParser((m) => {
+      if (fail) {
+        fail = false;
+        throw new Error('handler failed');
+      }
+      got.push(m.payload.byteLength);
+    });
+    parser.push(stream.subarray(0, 30_000));
+    assert.throws(() => parser.push(stream.subarray(30_000)), /handler failed/);
+    parser.push(new Uint8Array(0));
+    parser.push(encodeFrame(5, 1, new Uint8Array(0)));
+    assert.deepEqual(got, [1, 0]);
+  });
+});
