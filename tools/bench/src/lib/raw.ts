@@ -7,6 +7,7 @@
  * Child stdio is `child_process` `'pipe'`, i.e. an AF_UNIX socketpair, like the gateway's.
  */
 import { type ChildProcessWithoutNullStreams, spawn, type SpawnOptions } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,4 +169,51 @@ export async function rawStdioP2c(nMiB: number): Promise<{ MB_per_s: number; sec
   await exited;
   const s = (t1 - t0) / 1000;
   return { MB_per_s: total / s / 1e6, seconds: s };
+}
+
+function vmKiB(field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * As {@link rawStdioC2p}, but this process copies the stream into a fresh 1 MiB buffer per
+ * MiB, as any receiver that hands each item to its user as a buffer of its own must, and drops
+ * it: the raw limit of receiving 1 MiB items, in MB/s, and the RSS growth that garbage causes
+ * (VmHWM reset just before the transfer, minus VmRSS then).
+ */
+export async function rawStdioC2pItems(nMiB: number): Promise<{ MB_per_s: number; seconds: number; rss_growth_MiB: number }> {
+  const total = nMiB * MiB;
+  const { child, exited } = startRaw('pipe-writer', String(nMiB));
+  await new Promise((r) => setTimeout(r, 300));
+  let got = 0;
+  let item: Uint8Array | undefined;
+  let filled = 0;
+  const before = vmKiB('VmRSS');
+  writeFileSync('/proc/self/clear_refs', '5');
+  const t0 = now();
+  const t1 = await new Promise<number>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      got += d.length;
+      let at = 0;
+      while (at < d.length) {
+        item ??= Buffer.allocUnsafeSlow(MiB);
+        const n = Math.min(MiB - filled, d.length - at);
+        item.set(d.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === MiB) {
+          item = undefined;
+          filled = 0;
+        }
+      }
+      if (got >= total) resolve(now());
+    });
+    child.stdin.write('g');
+  });
+  const growth = (vmKiB('VmHWM') - before) / 1024;
+  child.stdin.end();
+  await exited;
+  const s = (t1 - t0) / 1000;
+  return { MB_per_s: total / s / 1e6, seconds: s, rss_growth_MiB: growth };
 }

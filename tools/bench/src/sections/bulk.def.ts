@@ -26,6 +26,12 @@ function rows(ts: SectionData | undefined, py: SectionData | undefined): Row[] {
       ratioRow(`${label}, execnet codec ÷ raw node stdio`, t(`${dir}_execnet.MB_per_s`), t(`raw.${raw}_MB_per_s`)),
       ratioRow(`${label}, msgpack codec ÷ raw node stdio`, t(`${dir}_msgpack.MB_per_s`), t(`raw.${raw}_MB_per_s`)),
     );
+    if (raw === 'c2p') {
+      out.push(
+        vsPython('raw node stdio child→parent, each MiB copied into a fresh buffer', 'MB/s', t('raw.c2p_items_MB_per_s'), undefined),
+        vsPython('raw node stdio child→parent, each MiB copied into a fresh buffer: RSS growth', 'MiB', t('raw.c2p_items_rss_growth_MiB'), undefined),
+      );
+    }
     for (const codec of ['execnet', 'msgpack'] as const) {
       const part = `${dir}_${codec}`;
       const py1 = codec === 'execnet' ? (k: string): number | undefined => p(`${pyPart}.${k}`) : (): undefined => undefined;
@@ -57,5 +63,6 @@ export const bulkSection: SectionDef = {
   notes: (ts) => [
     `${(num(ts, 'r2l_execnet.bytes') ?? num(ts, 'raw.bytes') ?? 0) / 2 ** 20} MiB per transfer (1 MiB items). Each direction and codec runs in its own process on both sides. Local "before" = VmRSS right before the timed transfer; TS peak = VmHWM after a reset (\`/proc/self/clear_refs\`) just before the transfer, so earlier peaks (start-up, tsx) do not count; the worker does the same and also reports process.resourceUsage().maxRSS. Python: local peak = VmHWM (no reset, as in the reference), worker peak = ru_maxrss, worker "before" = VmRSS before the transfer.`,
     'The worker sends with `await channel.send(buf)` per item; the local side awaits each send (l2r) or receive (r2l).',
+    'The raw rows "each MiB copied into a fresh buffer" are the floor of any receiver that hands each 1 MiB item to its user as a buffer of its own: V8 frees dropped ArrayBuffers at its next scavenge, which external memory pressure triggers after about 32 MiB of new backing stores, so that much garbage is resident at the peak whatever the transport does.',
   ],
 };

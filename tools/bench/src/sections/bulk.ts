@@ -13,7 +13,9 @@
  *                before, then timed from the first `await ch.send(buf)` to the reply.
  *   raw          the raw limit, in the same harness: 1 GiB as 1 MiB writes over child stdio,
  *                node child -> this process and this process -> node child (reference
- *                node_limits.mjs `pipe`: c2p_node_stream, p2c_node_stream).
+ *                node_limits.mjs `pipe`: c2p_node_stream, p2c_node_stream); and child -> this
+ *                process again, copying each MiB into a fresh buffer that is then dropped (what
+ *                a receiver of 1 MiB items must at least do): MB/s and RSS growth.
  * MB/s = bytes / time (MB = 10^6 bytes).
  *
  * Memory, both ends. "before" is VmRSS just before the timed transfer; the peak is VmHWM
@@ -30,7 +32,7 @@
 import { randomBytes } from 'node:crypto';
 import { runSectionMain } from '../lib/child.js';
 import { log, now, round } from '../lib/measure.js';
-import { rawStdioC2p, rawStdioP2c } from '../lib/raw.js';
+import { rawStdioC2p, rawStdioC2pItems, rawStdioP2c } from '../lib/raw.js';
 import { kibToMiB, memoryUsageMiB, openGateway, parsePart, procStatusKiB, REMOTE_MEMORY_PROBES, resetPeakRss, sleep } from '../lib/remote.js';
 import { type Check, type MeasureOptions, type SectionData } from '../lib/section.js';
 
@@ -117,12 +119,17 @@ export async function measureBulk({ quick, part }: MeasureOptions): Promise<Sect
   const n = quick ? 64 : 1024;
   const checks: Check[] = [];
   if (part === 'raw') {
+    // First, while no garbage of an earlier transfer is resident: it would hide the growth.
+    log('[bench] bulk/raw: node stdio child -> parent, each MiB into a fresh buffer ...');
+    const items = await rawStdioC2pItems(n);
     log('[bench] bulk/raw: node stdio child -> parent ...');
     const c2p = await rawStdioC2p(n);
     log('[bench] bulk/raw: node stdio parent -> child ...');
     const p2c = await rawStdioP2c(n);
     return {
       bytes: n * SIZE,
+      c2p_items_MB_per_s: round(items.MB_per_s, 1),
+      c2p_items_rss_growth_MiB: round(items.rss_growth_MiB, 1),
       c2p_MB_per_s: round(c2p.MB_per_s, 1),
       c2p_seconds: round(c2p.seconds, 3),
       p2c_MB_per_s: round(p2c.MB_per_s, 1),
