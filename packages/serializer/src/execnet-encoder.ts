@@ -13,6 +13,25 @@ const CYCLE_CHECK_DEPTH = 32;
  * recurses, and much deeper values would exhaust the stack (Python's recursive dumps stops near 330).
  */
 const MAX_DUMP_DEPTH = 1000;
+/**
+ * Bytes values at least this big are not copied into the encoder's buffer: `encode` copies them
+ * once, straight into its result. Smaller ones are copied at once (cheaper than keeping track).
+ */
+const DIRECT_BYTES_MIN = 4096;
+/** Results at least this big are allocated without zero-filling (they are overwritten entirely). */
+const UNFILLED_RESULT_MIN = 4096;
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/**
+ * A new Uint8Array of `size` bytes with its own ArrayBuffer (never a pool's), its content
+ * undefined: every byte must be written. Skips the zero-filling of big ones under Node.
+ */
+function allocResult(size: number): Uint8Array {
+  if (!NodeBuffer || size < UNFILLED_RESULT_MIN) return new Uint8Array(size);
+  const raw = NodeBuffer.allocUnsafeSlow(size);
+  return new Uint8Array(raw.buffer, raw.byteOffset, size);
+}
 
 /** Carries the path of a failing value outwards while the encoder unwinds. */
 class PathError extends Error {
@@ -33,7 +52,9 @@ class PathError extends Error {
 
 /**
  * Encodes values into execnet's stack-machine format (gateway_base.py `_Serializer`).
- * One instance is reused across calls, so its buffer only grows to the largest payload.
+ * One instance is reused across calls, so its buffer only grows to the largest payload; big
+ * bytes values do not go through it. Each result is a new, exactly sized array of its own, which
+ * callers may keep (and write out later) while the encoder goes on.
  */
 export class ExecnetEncoder {
   private buf = new Uint8Array(64 * 1024);
@@ -41,6 +62,12 @@ export class ExecnetEncoder {
   private pos = 0;
   private channels: ChannelRefs | undefined;
   private readonly ancestors: object[] = [];
+  /** Big bytes values met so far, to be copied into the result after what precedes them in `buf`… */
+  private readonly direct: Uint8Array[] = [];
+  /** …where each goes (the position in `buf` it follows) and its length then. */
+  private readonly directAt: number[] = [];
+  private readonly directLength: number[] = [];
+  private directBytes = 0;
   /** True while an encode is running; a reentrant call (from a getter) gets its own encoder. */
   busy = false;
 
@@ -54,7 +81,7 @@ export class ExecnetEncoder {
       if (prefix !== undefined) this.byte(prefix);
       this.value(value);
       this.byte(Opcode.STOP);
-      return this.buf.slice(0, this.pos);
+      return this.directBytes > 0 ? this.assemble() : this.result();
     } catch (error) {
       if (error instanceof PathError) throw new DumpError(error.reason, error.path());
       // Stack exhaustion when called from an already deep stack.
@@ -64,9 +91,46 @@ export class ExecnetEncoder {
       this.busy = false;
       this.channels = undefined;
       this.ancestors.length = 0;
+      if (this.directBytes > 0) this.clearDirect();
       // Don't pin a huge buffer after one big payload.
       if (this.buf.length > 16 * 1024 * 1024) this.resize(64 * 1024);
     }
+  }
+
+  private clearDirect(): void {
+    this.direct.length = 0; // don't pin the caller's bytes
+    this.directAt.length = 0;
+    this.directLength.length = 0;
+    this.directBytes = 0;
+  }
+
+  /** A copy of what `buf` holds. */
+  private result(): Uint8Array {
+    if (this.pos < UNFILLED_RESULT_MIN) return this.buf.slice(0, this.pos);
+    const out = allocResult(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
+  }
+
+  /** What `buf` holds with the big bytes values in their places: each byte copied once. */
+  private assemble(): Uint8Array {
+    const buf = this.buf;
+    const out = allocResult(this.pos + this.directBytes);
+    let from = 0;
+    let to = 0;
+    for (let i = 0; i < this.direct.length; i++) {
+      const at = this.directAt[i] as number;
+      const bytes = this.direct[i] as Uint8Array;
+      out.set(buf.subarray(from, at), to);
+      to += at - from;
+      // Only code run by the encoding itself (a getter) could have detached or resized it.
+      if (bytes.length !== this.directLength[i]) throw new PathError('cannot serialize bytes whose length changed while encoding');
+      out.set(bytes, to);
+      to += bytes.length;
+      from = at;
+    }
+    out.set(buf.subarray(from, this.pos), to);
+    return out;
   }
 
   private resize(size: number): void {
@@ -148,6 +212,13 @@ export class ExecnetEncoder {
 
   private bytes(b: Uint8Array): void {
     this.opInt4(Opcode.BYTES, b.length);
+    if (b.length >= DIRECT_BYTES_MIN) {
+      this.direct.push(b);
+      this.directAt.push(this.pos);
+      this.directLength.push(b.length);
+      this.directBytes += b.length;
+      return;
+    }
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;

@@ -115,6 +115,14 @@ export const interopCases: InteropCase[] = [
   { name: 'NUL byte', js: new Uint8Array([0]), py: "b'\\x00'" },
   { name: 'Uint8Array view with offset', js: new Uint8Array([9, 1, 2, 3, 9]).subarray(1, 4), py: "b'\\x01\\x02\\x03'" },
   { name: '70000 bytes (beyond the initial buffer)', js: Buffer.alloc(70_000, 0xab), py: "b'\\xab' * 70000" },
+  // Bytes of 4096 and more go straight into the result, smaller ones through the encoder's buffer.
+  { name: '4095 and 4096 bytes', js: [Buffer.alloc(4095, 1), Buffer.alloc(4096, 2)], py: "[b'\\x01' * 4095, b'\\x02' * 4096]" },
+  {
+    name: 'big bytes between small values, as rsync messages',
+    js: ['files', [[1, Buffer.alloc(5000, 3)], [2, Buffer.from('ab')], [3, new Uint8Array(200_000).fill(4).subarray(100, 150_100)]], 'end'],
+    py: "['files', [[1, b'\\x03' * 5000], [2, b'ab'], [3, b'\\x04' * 150000]], 'end']",
+  },
+  { name: 'big bytes first and last', js: tuple(Buffer.alloc(8192, 5), 'x', Buffer.alloc(70_000, 6)), py: "(b'\\x05' * 8192, 'x', b'\\x06' * 70000)" },
   // list
   { js: [], py: '[]' },
   { js: [1, 2], py: '[1, 2]' },
