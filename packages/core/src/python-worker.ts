@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { SpecError } from './errors.js';
 import { splitShellWords } from './shell-words.js';
 import { shellQuote, type WorkerCommand } from './worker-command.js';
@@ -18,6 +19,8 @@ export interface PythonExecnet {
   gatewayBase: string;
   /** Its version, e.g. `1.9.0`. */
   version: string;
+  /** The folder of the `execnet` package, where its other modules are. */
+  directory: string;
 }
 
 let located: Promise<PythonExecnet> | undefined;
@@ -45,6 +48,16 @@ export function locatePythonExecnet(): Promise<PythonExecnet> {
   return located;
 }
 
+/**
+ * The text of another module of the Python execnet found by {@link locatePythonExecnet}, e.g.
+ * `rsync_remote`: sent to Python workers at run time, as Python execnet does.
+ * @throws {SpecError} when no interpreter here can import execnet
+ */
+export async function pythonExecnetModuleSource(name: string): Promise<string> {
+  const { directory } = await locatePythonExecnet();
+  return readFile(join(directory, `${name}.py`), 'utf8');
+}
+
 function probe(python: string): Promise<PythonExecnet | undefined> {
   const script = 'import execnet, execnet.gateway_base as g; print(g.__file__); print(execnet.__version__)';
   return new Promise((resolve) => {
@@ -52,7 +65,7 @@ function probe(python: string): Promise<PythonExecnet | undefined> {
       if (error) return resolve(undefined);
       const [file, version] = stdout.trim().split('\n');
       readFile(file!, 'utf8').then(
-        (gatewayBase) => resolve({ python, gatewayBase, version: version ?? 'unknown' }),
+        (gatewayBase) => resolve({ python, gatewayBase, version: version ?? 'unknown', directory: dirname(file!) }),
         () => resolve(undefined),
       );
     });

@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { Connection, ExitStatus } from '@execnet/core';
+import { locatePythonExecnet, type Connection, type ExitStatus } from '@execnet/core';
 import { ByteReader, StreamEndedError } from './byte-reader.js';
 import { connectThen } from './connect.js';
 import { log } from './debug.js';
 import { SocketConnectError } from './errors.js';
 import { GREETING_BYTES } from './protocol.js';
-import { gatewayBaseSource, pythonLiteral } from './python-execnet.js';
+import { pythonLiteral } from './python-literal.js';
 
 /** The byte a Python execnet worker answers its bootstrap with. */
 const HANDSHAKE = 0x31; // '1'
@@ -107,7 +107,7 @@ export interface PythonSocketRequest {
  * @throws {TimeoutError} no handshake within `timeout`
  */
 export async function openPythonSocket(request: PythonSocketRequest): Promise<Connection> {
-  const bootstrap = pythonSocketBootstrap(await gatewayBaseSource(), request.execModel, request.workerId);
+  const bootstrap = pythonSocketBootstrap((await locatePythonExecnet()).gatewayBase, request.execModel, request.workerId);
   log(`connecting to the Python execnet socketserver ${request.address}`);
   const socket = await connectThen(
     { ...request, secret: undefined, tls: undefined },
