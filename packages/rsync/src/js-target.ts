@@ -1,7 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Float, type Channel } from '@execnet/core';
 import { CreditWindow } from './credit-window.js';
-import { createLog } from './debug.js';
 import { computeDelta, parseSignature, type DeltaSink, type Signature } from './delta.js';
 import { DestinationError, RemoteFileError } from './errors.js';
 import {
@@ -24,13 +23,11 @@ import {
   type WireEntry,
 } from './protocol.js';
 import { remoteJsInstallSource, remoteJsSource } from './remote-js.js';
-import { emptyTargetReport, type TargetReport } from './report.js';
 import { masterPacer as pace } from './memory-pacer.js';
 import { hashFile, readFully, sameBytes } from './source-file.js';
-import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
+import { BaseTarget, normalizeDest, type SendContext, type TargetSpec } from './target.js';
 import { mtimeMicros, problemFor, type SourceEntry } from './tree-walk.js';
 
-const log = createLog('rsync:js');
 const END = Symbol('end of channel');
 
 /** A request of the worker: `[index, kind, exists, extra]` (kind `chunked`: ours, for a file that grew). */
@@ -44,11 +41,7 @@ class SourceReadError extends Error {}
  * answers the worker's requests one at a time with whole files, chunks or deltas, within a
  * credit window.
  */
-export class JsTarget implements Target {
-  readonly report: TargetReport;
-  readonly done: Promise<void>;
-  private readonly settle: ReturnType<typeof settleable>;
-  private channel: Channel | undefined;
+export class JsTarget extends BaseTarget {
   private readonly window = new CreditWindow(CREDIT_WINDOW);
   private readonly queue: Request[] = [];
   private pumping = false;
@@ -56,23 +49,13 @@ export class JsTarget implements Target {
   private readonly chunk = Buffer.allocUnsafe(CHUNK_SIZE);
   /** Small files sent together; room for one more file past the batch size. */
   private readonly batch = Buffer.allocUnsafe(BATCH_SIZE + SMALL_FILE_SIZE);
-  private listComplete = false;
-  private filesDone = 0;
   /** Bytes of requested files the master is through with, and how far into the current one. */
   private bytesHandled = 0;
   private current = 0;
   private readonly handled = new Set<number>();
-  private finished = false;
-  private failure: Error | undefined;
-  private settled = false;
 
-  constructor(
-    private readonly spec: TargetSpec,
-    private readonly ctx: SendContext,
-  ) {
-    this.report = emptyTargetReport(spec.gateway.id, spec.destDir, 'js', ctx.dryRun);
-    this.settle = settleable();
-    this.done = this.settle.promise;
+  constructor(spec: TargetSpec, ctx: SendContext) {
+    super(spec, ctx, 'js');
   }
 
   async start(): Promise<void> {
@@ -168,7 +151,7 @@ export class JsTarget implements Target {
       case 'listed':
         this.listComplete = true;
         this.ctx.callback?.('list', this.report.bytesTotal, channel);
-        this.emitProgress('');
+        this.progress('');
         return;
       case 'acks': {
         this.window.release(Number(msg[1]));
@@ -181,7 +164,7 @@ export class JsTarget implements Target {
           this.filesDone++;
         }
         const last = acks.at(-1);
-        if (last) this.emitProgress(this.fileEntry(Number(last[0])).rel);
+        if (last) this.progress(this.fileEntry(Number(last[0])).rel);
         return;
       }
       case 'credit':
@@ -217,24 +200,7 @@ export class JsTarget implements Target {
 
   private async onEnd(): Promise<void> {
     this.window.close(this.failure ?? new Error('channel closed'));
-    if (this.settled) return;
-    try {
-      await this.channel?.waitClose();
-    } catch (error) {
-      return this.fail(this.failure ?? error);
-    }
-    if (this.failure) return this.fail(this.failure);
-    if (!this.finished) return this.fail(new Error(`connection unexpectedly closed: ${String(this.spec.gateway)}`));
-    this.settled = true;
-    this.settle.resolve();
-  }
-
-  private fail(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.report.error = targetError(this.spec, error);
-    log(this.spec.gateway.id, 'target failed:', this.report.error.message);
-    this.settle.reject(this.report.error);
+    await this.settleOnEnd();
   }
 
   private fileEntry(index: number): SourceEntry {
@@ -247,20 +213,8 @@ export class JsTarget implements Target {
     this.report.changes.push({ path, action });
   }
 
-  private emitProgress(path: string): void {
-    const progress = this.ctx.progress;
-    if (!progress) return;
-    progress({
-      gatewayId: this.spec.gateway.id,
-      destDir: this.spec.destDir,
-      path,
-      bytesDone: this.bytesHandled + this.current,
-      bytesTotal: this.report.bytesTotal,
-      filesDone: this.filesDone,
-      filesTotal: this.report.filesRequested,
-      literalBytes: this.report.literalBytes,
-      listComplete: this.listComplete,
-    });
+  private progress(path: string): void {
+    this.emitProgress(path, this.bytesHandled + this.current);
   }
 
   /** Answers requests one at a time, in the order they came. */
@@ -343,8 +297,10 @@ export class JsTarget implements Target {
     }
     if (items.length > 0) {
       await this.window.acquire(used);
-      // send() encodes synchronously, so the batch buffer is free again at once.
-      this.post(['files', items]);
+      // send() encodes synchronously, so the batch buffer is free again at once. Waiting until
+      // the connection takes more keeps few encoded messages alive (see memory-pacer.ts).
+      await this.sendNow(['files', items]);
+      pace(used);
     }
     for (const entry of done) this.handledOnce(entry);
   }
@@ -397,7 +353,6 @@ export class JsTarget implements Target {
   private async sendFile(entry: SourceEntry): Promise<void> {
     const fd = source(() => openSync(entry.path, 'r'));
     try {
-      const size = source(() => fstatSync(fd).size);
       this.ctx.verbose(this.spec.gateway, entry.rel);
       this.report.filesTransferred++;
       for (let pos = 0; ; ) {
@@ -406,10 +361,10 @@ export class JsTarget implements Target {
         await this.window.acquire(got);
         await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
         pos += got;
-        if (size >= PACE_MIN_FILE_SIZE) pace(got);
+        pace(got);
         this.report.literalBytes += got;
         this.current = Math.min(pos, entry.size);
-        this.emitProgress(entry.rel);
+        this.progress(entry.rel);
       }
       this.post(['eof', entry.index, null]);
     } finally {
@@ -437,7 +392,7 @@ export class JsTarget implements Target {
           await this.window.acquire(bytes.length);
           ops.push(Buffer.from(bytes));
           opsBytes += bytes.length;
-          if (size >= PACE_MIN_FILE_SIZE) pace(bytes.length);
+          pace(bytes.length);
           if (opsBytes >= CHUNK_SIZE) await flush();
         },
         copy: async (offset, length) => {
@@ -446,7 +401,7 @@ export class JsTarget implements Target {
         },
         progress: (position) => {
           this.current = Math.min(position, entry.size);
-          this.emitProgress(entry.rel);
+          this.progress(entry.rel);
         },
       };
       let result;

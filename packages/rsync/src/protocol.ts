@@ -123,8 +123,10 @@ export const WORKER_MEMORY_CHECK_EVERY = 1024 * 1024;
 export const WORKER_MEMORY_SLACK = 4 * 1024 * 1024;
 
 /**
- * Only files at least this big count for the memory pacers: smaller ones cannot pile up much
- * garbage at once, and forced collections would cost more than they save.
+ * Only files at least this big count for the worker's memory pacer: smaller ones cannot pile up
+ * much garbage at once, and forced collections would cost more than they save. The master paces
+ * all the file data it sends (memory-pacer.ts): there the collections it forces spare it the
+ * mark-compacts that its stream of encoded messages would otherwise bring.
  */
 export const PACE_MIN_FILE_SIZE = 64 * 1024 * 1024;
 

@@ -2,17 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Float, tuple, type Channel, type Tuple } from '@execnet/core';
-import { createLog } from './debug.js';
 import { DestinationError } from './errors.js';
 import { PYTHON_DEST_CHECK, pythonRemoteSource } from './remote-python.js';
 import { masterPacer as pace } from './memory-pacer.js';
-import { PACE_MIN_FILE_SIZE } from './protocol.js';
-import { emptyTargetReport, type TargetReport } from './report.js';
 import { sameBytes } from './source-file.js';
-import { normalizeDest, settleable, targetError, type SendContext, type Target, type TargetSpec } from './target.js';
+import { BaseTarget, normalizeDest, type SendContext, type TargetSpec } from './target.js';
 import { problemFor, pythonMtime, type SourceEntry } from './tree-walk.js';
-
-const log = createLog('rsync:python');
 
 /**
  * The master's side of Python execnet's own RSync protocol (spec §8), with execnet's
@@ -30,11 +25,7 @@ const log = createLog('rsync:python');
  * Python 2 `str` items load, and neither side sends any (both send text as unicode, data as
  * bytes), so no RECONFIGURE is needed.
  */
-export class PythonTarget implements Target {
-  readonly report: TargetReport;
-  readonly done: Promise<void>;
-  private readonly settle: ReturnType<typeof settleable>;
-  private channel: Channel | undefined;
+export class PythonTarget extends BaseTarget {
   private readonly links: Tuple[] = [];
   private readonly sizes = new Map<string, number>();
   private readonly queue: unknown[] = [];
@@ -42,19 +33,9 @@ export class PythonTarget implements Target {
   /** Set once the whole tree went out; the worker's requests are answered from then on. */
   private treeSent = false;
   private bytesDone = 0;
-  private filesDone = 0;
-  private listComplete = false;
-  private finished = false;
-  private failure: Error | undefined;
-  private settled = false;
 
-  constructor(
-    private readonly spec: TargetSpec,
-    private readonly ctx: SendContext,
-  ) {
-    this.report = emptyTargetReport(spec.gateway.id, spec.destDir, 'python', ctx.dryRun);
-    this.settle = settleable();
-    this.done = this.settle.promise;
+  constructor(spec: TargetSpec, ctx: SendContext) {
+    super(spec, ctx, 'python');
   }
 
   async start(): Promise<void> {
@@ -120,7 +101,7 @@ export class PythonTarget implements Target {
         if (!this.treeSent && this.queue.at(-1) !== null) break;
         const item = this.queue.shift();
         try {
-          if (item === null) await this.onEnd();
+          if (item === null) await this.settleOnEnd(); // execnet rsync.py _end_of_channel: an end before "done" is an error
           else if (!this.failure && this.treeSent) await this.handle(item as [string, unknown]);
         } catch (error) {
           // Go on: the end of the channel may be queued behind, and it settles the target.
@@ -140,7 +121,7 @@ export class PythonTarget implements Target {
       case 'list_done':
         this.listComplete = true;
         this.ctx.callback?.('list', this.report.bytesTotal, channel);
-        this.emitProgress('');
+        this.emitProgress('', this.bytesDone);
         return;
       case 'ack': {
         const rel = String(data);
@@ -148,7 +129,7 @@ export class PythonTarget implements Target {
         this.ctx.callback?.('ack', size, channel);
         this.filesDone++;
         this.bytesDone += size;
-        this.emitProgress(rel);
+        this.emitProgress(rel, this.bytesDone);
         return;
       }
       case 'links':
@@ -191,42 +172,7 @@ export class PythonTarget implements Target {
       this.report.literalBytes += size;
     }
     await (this.channel as Channel).send(data);
-    if (size >= PACE_MIN_FILE_SIZE) pace(size);
+    pace(size);
   }
 
-  /** execnet rsync.py _end_of_channel: an end before "done" is an error. */
-  private async onEnd(): Promise<void> {
-    if (this.settled) return;
-    try {
-      await this.channel?.waitClose();
-    } catch (error) {
-      return this.fail(this.failure ?? error);
-    }
-    if (this.failure) return this.fail(this.failure);
-    if (!this.finished) return this.fail(new Error(`connection unexpectedly closed: ${String(this.spec.gateway)}`));
-    this.settled = true;
-    this.settle.resolve();
-  }
-
-  private fail(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.report.error = targetError(this.spec, error);
-    log(this.spec.gateway.id, 'target failed:', this.report.error.message);
-    this.settle.reject(this.report.error);
-  }
-
-  private emitProgress(path: string): void {
-    this.ctx.progress?.({
-      gatewayId: this.spec.gateway.id,
-      destDir: this.spec.destDir,
-      path,
-      bytesDone: this.bytesDone,
-      bytesTotal: this.report.bytesTotal,
-      filesDone: this.filesDone,
-      filesTotal: this.report.filesRequested,
-      literalBytes: this.report.literalBytes,
-      listComplete: this.listComplete,
-    });
-  }
 }

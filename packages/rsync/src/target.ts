@@ -1,7 +1,8 @@
 import type { Channel, Gateway } from '@execnet/core';
+import { createLog, type DebugLog } from './debug.js';
 import type { RSyncError } from './errors.js';
 import { TargetError } from './errors.js';
-import type { ProgressEvent, TargetReport } from './report.js';
+import { emptyTargetReport, type ProgressEvent, type TargetReport } from './report.js';
 import type { SourceEntry } from './tree-walk.js';
 
 /** The reference callback: `('list', totalBytes, channel)` once, `('ack', fileSize, channel)` per file. */
@@ -43,6 +44,78 @@ export interface Target {
   readonly done: Promise<void>;
   /** Stops the target; `done` rejects with a TargetError caused by `reason`. */
   abort(reason: Error): void;
+}
+
+/**
+ * What the targets of both protocols share: the report, progress events, and how a target
+ * settles. A failure is recorded when it happens; `done` settles once the channel has ended,
+ * so the worker had its chance to clean up.
+ */
+export abstract class BaseTarget implements Target {
+  readonly report: TargetReport;
+  readonly done: Promise<void>;
+  protected channel: Channel | undefined;
+  /** Why the target fails; `done` rejects with it once the channel ended. */
+  protected failure: Error | undefined;
+  /** The worker said it is done; without that, the end of the channel is a failure. */
+  protected finished = false;
+  protected settled = false;
+  protected filesDone = 0;
+  protected listComplete = false;
+  private readonly settle = settleable();
+  private readonly log: DebugLog;
+
+  constructor(
+    protected readonly spec: TargetSpec,
+    protected readonly ctx: SendContext,
+    protocol: 'js' | 'python',
+  ) {
+    this.report = emptyTargetReport(spec.gateway.id, spec.destDir, protocol, ctx.dryRun);
+    this.done = this.settle.promise;
+    this.log = createLog(`rsync:${protocol}`);
+  }
+
+  abstract start(): Promise<void>;
+  abstract push(entries: readonly SourceEntry[]): void;
+  abstract end(): void;
+  abstract abort(reason: Error): void;
+
+  /** The channel ended: `done` resolves if the worker finished and nothing failed, else rejects. */
+  protected async settleOnEnd(): Promise<void> {
+    if (this.settled) return;
+    try {
+      await this.channel?.waitClose();
+    } catch (error) {
+      return this.fail(this.failure ?? error);
+    }
+    if (this.failure) return this.fail(this.failure);
+    if (!this.finished) return this.fail(new Error(`connection unexpectedly closed: ${String(this.spec.gateway)}`));
+    this.settled = true;
+    this.settle.resolve();
+  }
+
+  /** Settles `done` as failed (once), recording the error in the report. */
+  protected fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.report.error = targetError(this.spec, error);
+    this.log(this.spec.gateway.id, 'target failed:', this.report.error.message);
+    this.settle.reject(this.report.error);
+  }
+
+  protected emitProgress(path: string, bytesDone: number): void {
+    this.ctx.progress?.({
+      gatewayId: this.spec.gateway.id,
+      destDir: this.spec.destDir,
+      path,
+      bytesDone,
+      bytesTotal: this.report.bytesTotal,
+      filesDone: this.filesDone,
+      filesTotal: this.report.filesRequested,
+      literalBytes: this.report.literalBytes,
+      listComplete: this.listComplete,
+    });
+  }
 }
 
 /** The `destDir` as sent to the worker: trailing separators removed (execnet's ack paths need it). */
