@@ -62,7 +62,7 @@ export class JsTarget extends BaseTarget {
     const config: RemoteConfig = {
       version: PROTOCOL_VERSION,
       dest: normalizeDest(this.spec.destDir),
-      delete: this.spec.delete,
+      deleteExtra: this.spec.delete,
       dryRun: this.ctx.dryRun,
       chunkSize: CHUNK_SIZE,
       creditEvery: CREDIT_EVERY,

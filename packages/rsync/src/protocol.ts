@@ -130,11 +130,16 @@ export const WORKER_MEMORY_SLACK = 4 * 1024 * 1024;
  */
 export const PACE_MIN_FILE_SIZE = 64 * 1024 * 1024;
 
-/** What the worker receives as kwargs of the remote_exec. */
+/**
+ * What the worker receives as kwargs of the remote_exec. Every name is a valid parameter name
+ * (core offers kwargs as parameters of the remote code; a reserved word such as `delete` sends
+ * the code through a TypeScript transform on each remote_exec).
+ */
 export interface RemoteConfig {
   version: number;
   dest: string;
-  delete: boolean;
+  /** Remove what the source does not have (`addTarget`'s `delete`). */
+  deleteExtra: boolean;
   dryRun: boolean;
   chunkSize: number;
   creditEvery: number;

@@ -37,7 +37,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   if (kwargs.version !== 1) throw new Error(`rsync protocol version ${String(kwargs.version)} is not supported by this worker`);
   const dest = String(kwargs.dest);
   const dry = Boolean(kwargs.dryRun);
-  const del = Boolean(kwargs.delete);
+  const del = Boolean(kwargs.deleteExtra);
   const creditEvery = Number(kwargs.creditEvery);
   const deltaMin = Number(kwargs.deltaMinSize);
 

@@ -54,7 +54,7 @@ function config(dest: string, overrides: Partial<RemoteConfig> = {}): RemoteConf
   return {
     version: PROTOCOL_VERSION,
     dest,
-    delete: false,
+    deleteExtra: false,
     dryRun: false,
     chunkSize: 256 * 1024,
     creditEvery: 1024 * 1024,
@@ -122,5 +122,11 @@ describe('the JavaScript remote side', () => {
     // The install expression defines the remote side without using this module.
     const remote = (0, eval)(install) as unknown;
     assert.equal(typeof remote, 'function');
+  });
+
+  it('compiles as plain JavaScript with its kwargs as parameters (no TypeScript transform per sync)', () => {
+    // core's remoteExec offers each kwarg as a parameter; a name like `delete` would not compile.
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => unknown;
+    assert.doesNotThrow(() => new AsyncFunction('channel', 'kwargs', 'require', ...Object.keys(config('/dest')), remoteJsSource()));
   });
 });
