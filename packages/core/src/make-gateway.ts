@@ -2,7 +2,7 @@ import { execnetCodec, msgpackCodec, tuple, type Codec } from '@execnet/serializ
 import { createLog } from './debug.js';
 import { BootstrapError, SpecError, TimeoutError } from './errors.js';
 import { Gateway, type OutputHandler } from './gateway.js';
-import { getTransport } from './registry.js';
+import { getTransport, type Connection } from './registry.js';
 import { openViaConnection } from './via.js';
 import { jsWorkerCommand, WORKER_IN_FD, WORKER_OUT_FD, type WorkerCommand } from './worker-command.js';
 import { locatePythonExecnet, PYTHON_EXEC_MODELS, PYTHON_SETUP_SOURCE, pythonBootstrap, pythonWorkerCommand } from './python-worker.js';
@@ -71,7 +71,7 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
       : openViaConnection(spec, lookupGateway(spec.via!), plan.command);
     log(id, `started ${connection.command}`);
     const gateway = new Gateway(id, spec, plan.codec, connection, options.onOutput, plan.remoteKind);
-    connection.writable.write(bootstrap);
+    connection.writable.write(bootstrap(connection));
     const failed = new Promise<never>((_, reject) => {
       const onAbortReady = () => reject(abort.signal.reason);
       if (abort.signal.aborted) onAbortReady();
@@ -106,7 +106,8 @@ export async function openGateway(spec: XSpec, execModel: string, options: MakeG
 interface WorkerPlan {
   command: WorkerCommand;
   codec: Codec;
-  bootstrap: Promise<Uint8Array>;
+  /** Resolves (once the bootstrap can be built) to what makes its bytes for an open connection. */
+  bootstrap: Promise<(connection: Connection) => Uint8Array>;
   remoteKind: 'js' | 'python';
   /** Runs once the handshake arrived (Python workers apply chdir/nice/env this way). */
   afterReady?: (gateway: Gateway) => Promise<void>;
@@ -134,7 +135,7 @@ function planJsWorker(spec: XSpec, execModel: string, id: string): WorkerPlan {
   }
   const command = jsWorkerCommand(runtime.kind as 'node' | 'bun' | 'deno', runtime.command);
   const stdio = command.protocol === 'stdio';
-  const bootstrap = workerBootstrap({
+  const makeBootstrap = workerBootstrap({
     id: `${id}-worker`,
     codec: codec.name,
     execModel: execModel as (typeof JS_EXEC_MODELS)[number],
@@ -147,7 +148,9 @@ function planJsWorker(spec: XSpec, execModel: string, id: string): WorkerPlan {
     // A local Node worker may keep the V8 code cache of its runtime on this machine.
     codeCache: runtime.kind === 'node' && spec.transportName === 'popen' && !spec.via,
   });
-  bootstrap.catch(() => undefined); // awaited by openGateway
+  // Awaited by openGateway. A worker that dies with its master needs no watchdog thread.
+  const bootstrap = makeBootstrap.then((make) => (connection: Connection) => make({ watchdog: connection.diesWithMaster !== true }));
+  bootstrap.catch(() => undefined);
   return { command, codec, bootstrap, remoteKind: 'js' };
 }
 
@@ -166,7 +169,7 @@ async function planPythonWorker(spec: XSpec, execModel: string, id: string): Pro
   return {
     command: pythonWorkerCommand(spec.runtime.command, spec.dontWriteBytecode),
     codec: execnetCodec,
-    bootstrap: Promise.resolve(pythonBootstrap(execnet.gatewayBase, execModel, `${id}-worker`)),
+    bootstrap: Promise.resolve(((bytes: Uint8Array) => () => bytes)(pythonBootstrap(execnet.gatewayBase, execModel, `${id}-worker`))),
     remoteKind: 'python',
     afterReady: setup
       ? async (gateway) => {

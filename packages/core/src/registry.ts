@@ -39,6 +39,12 @@ export interface Connection {
   unref?(): void;
   readonly remoteAddress?: string;
   readonly pid?: number;
+  /**
+   * The transport kills the worker when this process dies, by any means and even while
+   * remote code blocks the worker's event loop (popen's orphan guard). The worker then starts
+   * no watchdog thread of its own; otherwise it watches its parent process itself.
+   */
+  readonly diesWithMaster?: boolean;
 }
 
 /** What core gives a transport for opening one worker. */

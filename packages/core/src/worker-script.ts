@@ -71,7 +71,8 @@ function shippedBundle(flavor: WorkerFlavor): Promise<ShippedBundle> {
   return bundle;
 }
 
-let cacheDir: string | null | undefined;
+/** The folder found for each value of EXECNET_CODE_CACHE (null: none usable). */
+const cacheDirs = new Map<string | undefined, string | null>();
 
 /**
  * The folder for V8 code caches of the worker runtime on this machine, or undefined when
@@ -80,21 +81,28 @@ let cacheDir: string | null | undefined;
  * directory owned by this user that nobody else can write to (a cache is compiled code).
  */
 export function codeCacheDir(): string | undefined {
-  if (cacheDir !== undefined) return cacheDir ?? undefined;
-  cacheDir = null;
   const setting = process.env.EXECNET_CODE_CACHE;
-  if (setting !== undefined && /^(0|false|off|no)?$/i.test(setting.trim())) return undefined;
+  let dir = cacheDirs.get(setting);
+  if (dir === undefined) {
+    dir = findCacheDir(setting);
+    cacheDirs.set(setting, dir);
+  }
+  return dir ?? undefined;
+}
+
+function findCacheDir(setting: string | undefined): string | null {
+  if (setting !== undefined && /^(0|false|off|no)?$/i.test(setting.trim())) return null;
   try {
     const uid = process.getuid?.();
     const dir = setting || join(tmpdir(), uid === undefined ? 'execnet-code-cache' : `execnet-code-cache-${uid}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);
     const safe = stat.isDirectory() && (uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0));
-    if (safe) cacheDir = dir;
+    return safe ? dir : null;
   } catch {
     // No cache: the worker compiles its runtime from source, as remote workers always do.
+    return null;
   }
-  return cacheDir ?? undefined;
 }
 
 /** Options of {@link workerBootstrap}. */
@@ -110,9 +118,10 @@ export interface BootstrapOptions {
  * The bootstrap script, the one the loader evaluates to `function (require)`: it reads the
  * runtime's block that follows it on the same descriptor (exactly, like the loader), compiles
  * it — with the V8 code cache of a previous worker when there is one, writing one at exit when
- * there was none — and starts the worker with `config`. Dynamic `import()` and the evaluation
- * of remote code are handed to the runtime from here: code compiled by `vm.Script` (without an
- * experimental import callback) could not import.
+ * there was none and remote code ran, so that the cache covers the paths of a remoteExec — and
+ * starts the worker with `config`. Dynamic `import()` and the evaluation of remote code are
+ * handed to the runtime from here: code compiled by `vm.Script` (without an experimental import
+ * callback) could not import.
  */
 function bootstrapScript(config: WorkerConfig, cacheFile: string | undefined): string {
   return [
@@ -128,7 +137,7 @@ function bootstrapScript(config: WorkerConfig, cacheFile: string | undefined): s
         JSON.stringify(cacheFile) +
         ' + "-" + process.version + "-" + process.arch + ".v8", data; try { data = fs.readFileSync(file); } catch (e) {}' +
         ' var script = new vm.Script(source, { filename: "execnet-worker.js", cachedData: data }); bundle = script.runInThisContext();' +
-        ' if (!data || script.cachedDataRejected) process.once("exit", function () { try { var tmp = file + "." + process.pid;' +
+        ' if (!data || script.cachedDataRejected) process.once("exit", function () { try { if (!module.exports.remoteCodeCompiled()) return; var tmp = file + "." + process.pid;' +
         ' fs.writeFileSync(tmp, script.createCachedData(), { mode: 384 }); fs.renameSync(tmp, file); } catch (e) {} }); } catch (e) { bundle = undefined; }',
     'if (typeof bundle !== "function") bundle = (0, eval)(source);',
     'var module = { exports: {} }; bundle(require, module, module.exports);',
@@ -140,17 +149,24 @@ function bootstrapScript(config: WorkerConfig, cacheFile: string | undefined): s
 }
 
 /**
- * The bytes sent to the loader: the length-prefixed bootstrap script (see `bootstrapScript`),
- * then the length-prefixed worker runtime it reads.
+ * Prepares the bytes sent to the loader (the runtime is built or read here, so a failure comes
+ * before any worker is started) and returns the function that makes them once the connection
+ * is open: the length-prefixed bootstrap script (see `bootstrapScript`) with `config` and the
+ * settings of `late`, then the length-prefixed worker runtime it reads.
  */
-export async function workerBootstrap(config: WorkerConfig, options: BootstrapOptions = {}): Promise<Uint8Array> {
+export async function workerBootstrap(
+  config: WorkerConfig,
+  options: BootstrapOptions = {},
+): Promise<(late?: Partial<WorkerConfig>) => Uint8Array> {
   const bundle = await shippedBundle(config.codec === 'msgpack' ? 'msgpack' : 'execnet');
   const dir = options.codeCache ? codeCacheDir() : undefined;
   const cacheFile = dir === undefined ? undefined : join(dir, `worker-${bundle.hash.slice(0, 32)}`);
-  const body = Buffer.from(bootstrapScript(config, cacheFile), 'utf8');
-  const out = Buffer.allocUnsafe(4 + body.length + bundle.block.length);
-  out.writeUInt32BE(body.length, 0);
-  body.copy(out, 4);
-  bundle.block.copy(out, 4 + body.length);
-  return out;
+  return (late) => {
+    const body = Buffer.from(bootstrapScript({ ...config, ...late }, cacheFile), 'utf8');
+    const out = Buffer.allocUnsafe(4 + body.length + bundle.block.length);
+    out.writeUInt32BE(body.length, 0);
+    body.copy(out, 4);
+    bundle.block.copy(out, 4 + body.length);
+    return out;
+  };
 }

@@ -34,6 +34,16 @@ export function setCompileHost(value: CompileHost): void {
   host = value;
 }
 
+let compiledAny = false;
+
+/**
+ * Whether remote code was compiled in this thread: then the runtime's paths from a frame to
+ * remote code and back have run, and a V8 code cache made now covers them (see worker-script.ts).
+ */
+export function remoteCodeCompiled(): boolean {
+  return compiledAny;
+}
+
 /**
  * Functions compiled by esbuild with `keepNames` (as tsx does for TypeScript callers) call a
  * `__name` helper from their module; a shipped function needs one where it runs.
@@ -55,6 +65,7 @@ function installNameHelper(): void {
  */
 export async function compileRemote(request: ExecRequest, localRequire: unknown): Promise<RemoteFunction> {
   const { source, fileName, callName } = request;
+  compiledAny = true;
   installNameHelper();
   // Function-form code expects `require` like any CommonJS code (exec threads lack the global).
   if (typeof (globalThis as { require?: unknown }).require !== 'function' && typeof localRequire === 'function') {

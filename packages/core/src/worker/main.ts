@@ -1,13 +1,16 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { Writable, type Readable } from 'node:stream';
+import { HANDSHAKE_BYTE } from '../protocol.js';
 import { setCompileHost, type CompileHost } from './compile.js';
 import { serveWorker, type ServeWorkerConfig } from './serve.js';
 import { openFd } from './worker-io.js';
-import { startParentWatchdog } from './watchdog.js';
+import { disableParentWatchdog, startParentWatchdog } from './watchdog.js';
 
 // Exec threads (`thread` exec model) start from the same bundle and call this.
 export { threadMain } from './thread-main.js';
+// The bootstrap script writes a code cache at exit only once remote code ran.
+export { remoteCodeCompiled } from './compile.js';
 
 /** What the master tells a JavaScript worker at bootstrap (appended to the shipped script). */
 export interface WorkerConfig extends ServeWorkerConfig {
@@ -17,6 +20,8 @@ export interface WorkerConfig extends ServeWorkerConfig {
   chdir?: string;
   nice?: number;
   env?: Record<string, string>;
+  /** False when the transport kills the worker with its master: no watchdog thread is needed. */
+  watchdog?: boolean;
 }
 
 /**
@@ -34,10 +39,23 @@ export function main(config: WorkerConfig, localRequire: unknown, host?: Compile
   // Relative, like execnet's os.nice(n): a worker of a niced master gets nicer still.
   if (config.nice) setPriority(0, Math.min(19, Math.max(-20, getPriority(0) + config.nice)));
 
+  // The setup is done: answer the handshake at once, so the master's first frames are on
+  // their way while the streams are set up (frames wait in the pipe until then).
+  const handshakeSent = config.inFd !== 0 && writeHandshake(config.outFd);
   const { input, output } = config.inFd === 0 ? takeOverStdio() : { input: openFd(config.inFd, 'read') as Readable, output: openFd(config.outFd, 'write') as Writable };
-  serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code) });
+  serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code), handshakeSent });
   // Off the start-up path, but before remote code can block the event loop for good.
-  setImmediate(startParentWatchdog);
+  if (config.watchdog === false) disableParentWatchdog();
+  else setImmediate(startParentWatchdog);
+}
+
+/** Writes the handshake byte straight to `fd`; false if it could not (then the stream writes it). */
+function writeHandshake(fd: number): boolean {
+  try {
+    return writeSync(fd, Uint8Array.of(HANDSHAKE_BYTE)) === 1;
+  } catch {
+    return false;
+  }
 }
 
 /**

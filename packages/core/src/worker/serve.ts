@@ -26,6 +26,8 @@ export interface ServeWorkerOptions {
    * entry point exits the process here; an in-process worker just ends.
    */
   onExit(code: number): void;
+  /** The handshake byte was written to the output's descriptor already (by the worker's entry point). */
+  handshakeSent?: boolean;
 }
 
 /**
@@ -73,5 +75,5 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
   input.on('data', (chunk: Uint8Array) => gateway.feed(chunk));
   input.on('end', () => gateway.inputEnded());
   input.on('error', () => gateway.inputEnded());
-  output.write(new Uint8Array([HANDSHAKE_BYTE]));
+  if (!options.handshakeSent) output.write(new Uint8Array([HANDSHAKE_BYTE]));
 }

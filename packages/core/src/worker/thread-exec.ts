@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
 import type { Codec } from '@execnet/serializer';
 import { errorText, type Channel } from '../channel.js';
+import { builtin } from './builtin.js';
 import type { ExecRequest } from './exec-payload.js';
 import { BUNDLE_GLOBAL, type FromThread, type ThreadData, type ToThread } from './thread-protocol.js';
 
@@ -27,6 +28,7 @@ export function runInThread(channel: Channel, request: ExecRequest, codec: Codec
   const source =
     `const execnetModule = { exports: {} };\n(${bundle.toString()})(require, execnetModule, execnetModule.exports);\n` +
     `execnetModule.exports.threadMain(require);`;
+  const { Worker } = builtin<typeof WorkerThreads>('node:worker_threads');
   const thread = new Worker(source, { eval: true, workerData: data });
   const post = (message: ToThread) => thread.postMessage(message);
 

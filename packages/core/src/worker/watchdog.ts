@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import { builtin } from './builtin.js';
 
 /** How often the watchdog looks at the parent process. */
 const INTERVAL_MS = 250;
@@ -13,6 +14,11 @@ setInterval(() => {
 
 let started = false;
 
+/** The transport kills this worker when the master dies (see `Connection.diesWithMaster`): no watchdog. */
+export function disableParentWatchdog(): void {
+  started = true;
+}
+
 /**
  * Kills this worker when its parent process goes away (the master or the ssh session died),
  * even while remote code blocks the event loop, where no EOF would ever be noticed. Started with
@@ -22,6 +28,7 @@ export function startParentWatchdog(): void {
   if (started) return;
   started = true;
   try {
+    const { Worker } = builtin<typeof WorkerThreads>('node:worker_threads');
     const thread = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { parent: process.ppid, pid: process.pid } });
     thread.unref();
     thread.on('error', () => undefined);
