@@ -1,4 +1,5 @@
 import { BootstrapError, type Connection, type OpenContext, type Transport, type XSpec, transportSymbol } from '@execnet/core';
+import { guardWorker, releaseWorker } from './orphan-guard.js';
 import { spawnWorker } from './spawn.js';
 
 /** Options of {@link popenTransport}. */
@@ -31,6 +32,8 @@ class PopenTransport implements Transport {
     }
     if (context.signal.aborted) child.kill('SIGKILL');
     context.signal.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+    const guarded = guardWorker(child.pid);
+    if (guarded) void child.exited.then(() => releaseWorker(child.pid));
     return {
       readable: child.fromWorker,
       writable: child.toWorker,
@@ -38,6 +41,7 @@ class PopenTransport implements Transport {
       stderr: child.stderr,
       command,
       pid: child.pid,
+      diesWithMaster: guarded,
       kill: () => child.kill('SIGKILL'),
       wait: () => child.exited,
       ref: () => child.ref(),
