@@ -7,8 +7,10 @@
  * "incl. reap" = t4 - t0) before the next one starts.
  *
  * In the same process and environment: spawn+exit of `node -e 0` (reference node_limits.mjs),
- * N = 20 after 2 warm-ups. Each iteration runs `node -e 0`, the default-spec cycle and a
- * `popen//codec=msgpack` cycle back to back, so machine noise hits all three alike.
+ * N = 20 after 2 warm-ups. Each iteration runs `node -e 0`, the default-spec cycle, a
+ * `popen//codec=msgpack` cycle and a default cycle with EXECNET_CODE_CACHE=0 (the worker
+ * compiles its runtime from source, as remote workers do) back to back, so machine noise hits
+ * all four alike. The warm-ups also leave the V8 code cache of the worker runtime in place.
  * Everything is measured twice: with the environment as it is (NODE_EXTRA_CA_CERTS is set on
  * the project machine; Node parses that bundle at every start) and with that variable
  * removed from the environment the children inherit.
@@ -34,7 +36,10 @@ interface Cycle {
   reap: number;
 }
 
-async function gatewayCycle(codec?: CodecName): Promise<Cycle> {
+async function gatewayCycle(codec?: CodecName, codeCache = true): Promise<Cycle> {
+  // EXECNET_CODE_CACHE=0: the worker compiles its runtime from source (as remote workers do).
+  if (codeCache) delete process.env.EXECNET_CODE_CACHE;
+  else process.env.EXECNET_CODE_CACHE = '0';
   const t0 = now();
   const gw = await openGateway(codec);
   const t1 = now();
@@ -63,28 +68,32 @@ function summarize(xs: Cycle[]): SectionData {
   };
 }
 
-/** One environment: N iterations of [node -e 0, default cycle, msgpack cycle]. */
+/** One environment: N iterations of [node -e 0, default cycle, msgpack cycle, default cycle without code cache]. */
 async function measureEnv(n: number, env: NodeJS.ProcessEnv): Promise<SectionData> {
   const saved = process.env;
-  process.env = env; // what the popen transport's children inherit
+  process.env = { ...env }; // what the popen transport's children inherit
   try {
     const node0: number[] = [];
     const def: Cycle[] = [];
     const msgpack: Cycle[] = [];
+    const noCache: Cycle[] = [];
     for (let i = 0; i < n + WARMUP; i++) {
       const a = await spawnExit(process.execPath, ['-e', '0'], { env });
       const b = await gatewayCycle();
       const c = await gatewayCycle('msgpack');
+      const d = await gatewayCycle(undefined, false);
       if (i < WARMUP) continue;
       node0.push(a);
       def.push(b);
       msgpack.push(c);
+      noCache.push(d);
     }
     return {
       node_e_0_ms: round(median(node0), 3),
       node_e_0_min_ms: round(Math.min(...node0), 3),
       default: summarize(def),
       msgpack: summarize(msgpack),
+      no_code_cache: summarize(noCache),
     };
   } finally {
     process.env = saved;
@@ -112,7 +121,7 @@ export async function measureStartup({ quick }: MeasureOptions): Promise<Section
     round(Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { env, encoding: 'utf8' })) / 1024, 1);
   const rssDefault = await workerStartupRss();
   const rssMsgpack = await workerStartupRss('msgpack');
-  checks.push({ name: `${(n + WARMUP) * 4} gateway cycles answered 1 and exited without being killed`, ok: true });
+  checks.push({ name: `${(n + WARMUP) * 6} gateway cycles answered 1 and exited without being killed`, ok: true });
   return {
     n,
     warmups: WARMUP,
