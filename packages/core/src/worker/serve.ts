@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { execnetCodec, msgpackCodec, type CodecName } from '@execnet/serializer';
 import { HANDSHAKE_BYTE } from '../protocol.js';
+import { setBuiltinRequire } from './builtin.js';
 import { WorkerGateway, type JsExecModel } from './worker-gateway.js';
 
 /** How long running remote code may finish after the master is done, before the worker exits anyway. */
@@ -39,6 +40,7 @@ export interface ServeWorkerOptions {
  * in-memory transport of `@execnet/testkit`; not meant for applications.
  */
 export function serveWorker(input: Readable, output: Writable, config: ServeWorkerConfig, options: ServeWorkerOptions): void {
+  setBuiltinRequire(options.localRequire);
   const codec = config.codec === 'msgpack' ? msgpackCodec : execnetCodec;
   const gateway = new WorkerGateway(config.id, codec, config.execModel, options.localRequire);
 

@@ -2,7 +2,7 @@ import type * as WorkerThreads from 'node:worker_threads';
 import { execnetCodec, msgpackCodec } from '@execnet/serializer';
 import { ChannelClosedError, EOFError, ExecnetError, RemoteError } from '../errors.js';
 import { waitWith, type WaitOptions } from '../wait.js';
-import { builtin } from './builtin.js';
+import { builtin, setBuiltinRequire } from './builtin.js';
 import { compileRemote } from './compile.js';
 import type { FromThread, ThreadData, ToThread } from './thread-protocol.js';
 
@@ -149,6 +149,7 @@ class ThreadChannel {
 
 /** Entry point of an exec thread: runs one remoteExec and reports how it ended. */
 export async function threadMain(localRequire: unknown): Promise<void> {
+  setBuiltinRequire(localRequire);
   const { parentPort, workerData } = builtin<typeof WorkerThreads>('node:worker_threads');
   const data = workerData as ThreadData;
   const port = parentPort!;
