@@ -5,6 +5,7 @@ import { createLog, debugEnabled } from './debug.js';
 import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
+import { noteBigBuffer } from './memory-nudge.js';
 import { CHANNEL_ID_STEP, HEADER_SIZE, messageCodeName, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
 const log = createLog('core:gateway');
@@ -133,6 +134,7 @@ export abstract class BaseGateway {
     this.counters.messagesSent++;
     this.counters.bytesSent += HEADER_SIZE + length;
     if (parts || length >= BATCH_PAYLOAD_MAX) {
+      if (length >= SHARE_PAYLOAD_MIN) noteBigBuffer(length);
       this.flushWrites();
       sink.write(encodeHeader(code, channelId, length));
       let accepted = true;
@@ -210,6 +212,7 @@ export abstract class BaseGateway {
     // Big payloads were assembled into their own buffer: their bytes values can share it. Small
     // ones are views of a read chunk, which a shared bytes value would keep alive.
     const share = payload.byteLength >= SHARE_PAYLOAD_MIN;
+    if (share) noteBigBuffer(payload.byteLength);
     let options = strconfig === this.lastStrconfig ? this.lastDecodeOptions : this.decodeOptions.get(strconfig);
     if (!options) {
       options = [
