@@ -18,20 +18,6 @@ const MAX_DUMP_DEPTH = 1000;
  * once, straight into its result. Smaller ones are copied at once (cheaper than keeping track).
  */
 const DIRECT_BYTES_MIN = 4096;
-/** Results at least this big are allocated without zero-filling (they are overwritten entirely). */
-const UNFILLED_RESULT_MIN = 4096;
-
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-
-/**
- * A new Uint8Array of `size` bytes with its own ArrayBuffer (never a pool's), its content
- * undefined: every byte must be written. Skips the zero-filling of big ones under Node.
- */
-function allocResult(size: number): Uint8Array {
-  if (!NodeBuffer || size < UNFILLED_RESULT_MIN) return new Uint8Array(size);
-  const raw = NodeBuffer.allocUnsafeSlow(size);
-  return new Uint8Array(raw.buffer, raw.byteOffset, size);
-}
 
 /** Carries the path of a failing value outwards while the encoder unwinds. */
 class PathError extends Error {
@@ -81,7 +67,7 @@ export class ExecnetEncoder {
       if (prefix !== undefined) this.byte(prefix);
       this.value(value);
       this.byte(Opcode.STOP);
-      return this.directBytes > 0 ? this.assemble() : this.result();
+      return this.directBytes > 0 ? this.assemble() : this.buf.slice(0, this.pos);
     } catch (error) {
       if (error instanceof PathError) throw new DumpError(error.reason, error.path());
       // Stack exhaustion when called from an already deep stack.
@@ -104,18 +90,11 @@ export class ExecnetEncoder {
     this.directBytes = 0;
   }
 
-  /** A copy of what `buf` holds. */
-  private result(): Uint8Array {
-    if (this.pos < UNFILLED_RESULT_MIN) return this.buf.slice(0, this.pos);
-    const out = allocResult(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
-    return out;
-  }
-
   /** What `buf` holds with the big bytes values in their places: each byte copied once. */
   private assemble(): Uint8Array {
     const buf = this.buf;
-    const out = allocResult(this.pos + this.directBytes);
+    // A fresh array (not Buffer.allocUnsafe: that saves nothing here and can be a view of a pool).
+    const out = new Uint8Array(this.pos + this.directBytes);
     let from = 0;
     let to = 0;
     for (let i = 0; i < this.direct.length; i++) {
