@@ -21,10 +21,18 @@ done
 
 let guard: ChildProcess | null | undefined;
 
+/** Whether this machine can run the guard (a POSIX shell at /bin/sh). */
+let guardable: boolean | undefined;
+
+export function canGuard(): boolean {
+  guardable ??= process.platform !== 'win32' && existsSync('/bin/sh');
+  return guardable;
+}
+
 function started(): ChildProcess | null {
   if (guard !== undefined) return guard;
   guard = null;
-  if (process.platform === 'win32' || !existsSync('/bin/sh')) return null;
+  if (!canGuard()) return null;
   try {
     const child = spawn('/bin/sh', ['-c', GUARD_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'] });
     const lost = () => {

@@ -1,5 +1,5 @@
 import { BootstrapError, type Connection, type OpenContext, type Transport, type XSpec, transportSymbol } from '@execnet/core';
-import { guardWorker, releaseWorker } from './orphan-guard.js';
+import { canGuard, guardWorker, releaseWorker } from './orphan-guard.js';
 import { spawnWorker } from './spawn.js';
 
 /** Options of {@link popenTransport}. */
@@ -25,7 +25,9 @@ class PopenTransport implements Transport {
     const command = displayCommand(argv);
     let child;
     try {
-      child = await spawnWorker(argv, { cwd: this.options.cwd, protocol: context.worker.protocol });
+      // Where the guard watches the workers, execa's exit cleanup adds nothing: core's exit hooks
+      // kill the workers when this process exits, the guard when it dies.
+      child = await spawnWorker(argv, { cwd: this.options.cwd, protocol: context.worker.protocol, cleanup: !canGuard() });
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? `executable not found (${argv[0]})` : String((error as Error)?.message ?? error);
       throw new BootstrapError({ command, reason }, { cause: error });

@@ -26,6 +26,11 @@ export interface SpawnOptions {
   protocol: 'fds' | 'stdio';
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Kill the process when this one exits (execa's `cleanup`, signal handlers of signal-exit).
+   * Not needed when the orphan guard watches the worker. @default true
+   */
+  cleanup?: boolean;
 }
 
 /**
@@ -43,10 +48,12 @@ export async function spawnWorker(argv: readonly string[], options: SpawnOptions
     buffer: false,
     reject: false,
     stripFinalNewline: false,
-    cleanup: true,
+    cleanup: options.cleanup ?? true,
     cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
+    // This process's environment as it is now, handed over as one object (cheaper for execa
+    // than extending it; the same variables reach the worker).
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    extendEnv: false,
   });
   // The 'exit' event, not execa's promise: that one also waits for the stdio pipes to close,
   // which a grandchild that inherited them (a background job of remote code) can delay forever.
