@@ -32,7 +32,7 @@ function notes(ts: SectionData | undefined): string[] {
   const mb = num(ts, 'bytes');
   return [
     `Standard tree of the baseline benchmarks: ${num(ts, 'files') ?? '?'} files, ${mb === undefined ? '?' : (mb / 1e6).toFixed(1)} MB, made by ${String(ts?.tree_from ?? '?')} and kept between runs (the modify step rewrites 20 files with new bytes of the same sizes), local disk (${String(ts?.workdir ?? '?')}); popen gateways opened before and not timed; \`sync\` before every timed step; tools interleaved; median of ${num(ts, 'reps') ?? '?'} repetitions, seconds. New mtimes move by ≥ 2 s (rsync's quick check compares whole seconds).`,
-    `Tools: ${String(ts?.tools ?? '?')}. \`ts-py\` (our RSync to a Python execnet worker) is off by default (EXECNET_BENCH_RSYNC_TOOLS): when this section was added it stalled mid-transfer (an incomplete copy, then a hang or a silent exit of the script).`,
+    `Tools: ${String(ts?.tools ?? '?')} (EXECNET_BENCH_RSYNC_TOOLS). \`ts-py\` is our RSync to a Python execnet worker (execnet's own rsync_remote).`,
     'Measured by packages/rsync/bench/rsync-bench.ts (run as a child by this section): TS column = our RSync to a Node worker (or a Python execnet worker), Python column = Python execnet 1.9 RSync (bench/py_rsync_server.py), and `rsync -a SRC/ DST/`, all in the same run. Ratios: TS ÷ Python execnet, or ÷ rsync -a where the figure says so.',
   ];
 }

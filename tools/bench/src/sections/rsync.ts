@@ -22,12 +22,10 @@ import { REPO_ROOT } from '../lib/spawn.js';
 import { packageDir, usingSources } from '../lib/workspace.js';
 
 /**
- * Tools to run (rsync-bench.ts `--tools`). `ts-py` (our RSync to a Python worker) is left out by
- * default: it stalled mid-transfer (incomplete copy, then a hang or a silent exit) when this
- * section was added; set
- * EXECNET_BENCH_RSYNC_TOOLS=ts-js,ts-py,rsync,execnet to include it.
+ * Tools to run (rsync-bench.ts `--tools`), all four by default; EXECNET_BENCH_RSYNC_TOOLS picks
+ * others (e.g. `ts-js,rsync` for a quicker run).
  */
-const TOOLS = process.env.EXECNET_BENCH_RSYNC_TOOLS ?? 'ts-js,rsync,execnet';
+const TOOLS = process.env.EXECNET_BENCH_RSYNC_TOOLS ?? 'ts-js,ts-py,rsync,execnet';
 /** Seconds before rsync-bench.ts and everything it started are killed (below the harness's 600). */
 const TIMEOUT_S = Number(process.env.EXECNET_BENCH_RSYNC_TIMEOUT ?? 540) || 540;
 
