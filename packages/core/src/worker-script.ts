@@ -138,7 +138,8 @@ function bootstrapScript(config: WorkerConfig, cacheFile: string | undefined): s
         ' + "-" + process.version + "-" + process.arch + ".v8", data; try { data = fs.readFileSync(file); } catch (e) {}' +
         ' var script = new vm.Script(source, { filename: "execnet-worker.js", cachedData: data }); bundle = script.runInThisContext();' +
         ' if (!data || script.cachedDataRejected) process.once("exit", function () { try { if (!module.exports.remoteCodeCompiled()) return; var tmp = file + "." + process.pid;' +
-        ' fs.writeFileSync(tmp, script.createCachedData(), { mode: 384 }); fs.renameSync(tmp, file); } catch (e) {} }); } catch (e) { bundle = undefined; }',
+        ' try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 384 }); fs.renameSync(tmp, file); } catch (e) { fs.rmSync(tmp, { force: true }); } } catch (e) {} });' +
+        ' } catch (e) { bundle = undefined; }',
     'if (typeof bundle !== "function") bundle = (0, eval)(source);',
     'var module = { exports: {} }; bundle(require, module, module.exports);',
     'globalThis[Symbol.for("@execnet/worker-bundle")] = bundle;',
