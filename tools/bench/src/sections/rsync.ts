@@ -4,7 +4,7 @@
  * times, on the standard tree of the baseline benchmarks (2,004 files, about 207 MB; made by the
  * baseline's `py_execnet_bench.py --make-tree` when that file exists, else by its own TypeScript
  * mirror of make_tree), each tool into its own destination, steps interleaved, medians of the
- * repetitions: full copy, no-change resync, touch 1% (utime only), modify 1% (same sizes).
+ * repetitions (5): full copy, no-change resync, touch 1% (utime only), modify 1% (same sizes).
  * Tools: `ts-js` (our RSync to a Node popen worker), `ts-py` (our RSync to a Python execnet
  * popen worker), `rsync` (`rsync -a SRC/ DST/`), `execnet` (Python execnet's RSync over popen).
  * Every copy is verified against the source at the end (the script fails otherwise).
@@ -36,7 +36,9 @@ const WORKDIR = process.env.EXECNET_BENCH_RSYNC_WORKDIR ?? path.join(os.tmpdir()
 export async function measureRsync({ quick }: MeasureOptions): Promise<SectionData> {
   const script = path.join(packageDir('rsync'), 'bench', 'rsync-bench.ts');
   if (!existsSync(script)) throw new Error(`missing ${path.relative(REPO_ROOT, script)}`);
-  const reps = quick ? 1 : 3;
+  // Five: the first repetition of a run is often slow for every tool (disk state), and a median
+  // of three then rests on two.
+  const reps = quick ? 1 : 5;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'execnet-bench-rsync-'));
   const jsonOut = path.join(tmp, 'rsync.json');
   const args = ['--import', 'tsx', ...(usingSources() ? ['--conditions=@execnet/source'] : []), script, '--reps', String(reps), '--tools', TOOLS, '--workdir', WORKDIR, '--json', jsonOut];
