@@ -101,7 +101,8 @@ export class PythonTarget extends BaseTarget {
         if (!this.treeSent && this.queue.at(-1) !== null) break;
         const item = this.queue.shift();
         try {
-          if (item === null) await this.settleOnEnd(); // execnet rsync.py _end_of_channel: an end before "done" is an error
+          // execnet rsync.py _end_of_channel: an end before "done" is an error.
+          if (item === null) await this.settleOnEnd();
           else if (!this.failure && this.treeSent) await this.handle(item as [string, unknown]);
         } catch (error) {
           // Go on: the end of the channel may be queued behind, and it settles the target.
@@ -174,5 +175,4 @@ export class PythonTarget extends BaseTarget {
     await (this.channel as Channel).send(data);
     pace(size);
   }
-
 }
