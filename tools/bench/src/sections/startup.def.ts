@@ -45,7 +45,7 @@ function notes(ts: SectionData | undefined): string[] {
   const ca = str(ts, 'NODE_EXTRA_CA_CERTS');
   const n = num(ts, 'n');
   return [
-    `N = ${n ?? '?'} after 2 warm-ups, medians. Each iteration runs \`node -e 0\`, a default-spec gateway cycle, a codec=msgpack cycle and a default cycle with EXECNET_CODE_CACHE=0 back to back. Local Node workers compile the worker runtime with a V8 code cache that the warm-ups leave in place; the no-code-cache rows show a start without it (as remote workers always start).`,
+    `N = ${n ?? '?'} after 2 warm-ups, medians. Each iteration runs \`node -e 0\`, then a default-spec gateway cycle, a codec=msgpack cycle and a default cycle with EXECNET_CODE_CACHE=0 back to back, in an order that rotates between iterations. Local Node workers compile the worker runtime with a V8 code cache that the warm-ups leave in place; the no-code-cache rows show a start without it (as remote workers always start).`,
     `NODE_EXTRA_CA_CERTS is ${ca ? `set (${ca}); Node parses that bundle at every start` : 'not set'}. The "without" rows remove it from the environment the children inherit (node -e 0 and the gateway's worker alike); Python execnet is measured with the environment as is.`,
     'Startup ends at the exit() call, like execnet\'s gw.exit(); "incl. waiting for the worker to exit" adds join() and the process exit (Python: gw._io.wait() + join()). The next cycle starts only after that.',
   ];
