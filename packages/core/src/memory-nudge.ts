@@ -1,5 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+type V8 = typeof import('node:v8');
+type Vm = typeof import('node:vm');
 
 /**
  * Big buffers (bulk items sent or received) are freed by V8 only at its next collection, and a
@@ -40,16 +40,18 @@ export function noteBigBuffer(bytes: number): void {
  * is made: no global appears in the program's own context. Unavailable on runtimes without V8
  * flags (Bun, Deno): then nothing happens.
  */
-function lookUpMinorCollection(): (() => void) | null {
+function lookUpMinorCollection(): (() => void) | null | undefined {
   if (process.env.EXECNET_GC_NUDGE === '0') return null;
+  const modules = loadModules();
+  if (!modules) return undefined; // still loading: the next nudge tries again
   try {
     let gc = (globalThis as { gc?: unknown }).gc;
     if (typeof gc !== 'function') {
-      setFlagsFromString('--expose-gc');
+      modules.v8.setFlagsFromString('--expose-gc');
       try {
-        gc = runInNewContext('typeof gc === "function" ? gc : undefined');
+        gc = modules.vm.runInNewContext('typeof gc === "function" ? gc : undefined');
       } finally {
-        setFlagsFromString('--no-expose-gc');
+        modules.v8.setFlagsFromString('--no-expose-gc');
       }
     }
     if (typeof gc !== 'function') return null;
@@ -59,4 +61,26 @@ function lookUpMinorCollection(): (() => void) | null {
   } catch {
     return null;
   }
+}
+
+let modules: { v8: V8; vm: Vm } | undefined;
+let loading = false;
+
+/**
+ * `node:v8` and `node:vm`, loaded only once bulk data flows (a worker that never sees any does
+ * not pay for them): synchronously where the runtime allows it, else imported in the background.
+ */
+function loadModules(): { v8: V8; vm: Vm } | undefined {
+  if (modules) return modules;
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (typeof get === 'function') return (modules = { v8: get('node:v8') as V8, vm: get('node:vm') as Vm });
+  if (typeof require === 'function') return (modules = { v8: require('node:v8') as V8, vm: require('node:vm') as Vm });
+  if (!loading) {
+    loading = true;
+    Promise.all([import('node:v8'), import('node:vm')]).then(
+      ([v8, vm]) => (modules = { v8, vm }),
+      () => undefined,
+    );
+  }
+  return undefined;
 }
