@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Tuple, tuple } from '@execnet/serializer';
 import { freeVariables } from './closure-check.js';
 import { ClosureError } from './errors.js';
+import { kwargVariableNames } from './kwarg-names.js';
 import { toJavaScriptBody } from './typescript-source.js';
 
 /**
@@ -31,7 +32,7 @@ export function execPayload(code: RemoteCode, kwargs: Record<string, unknown> | 
   if (remoteKind === 'python') return pythonExecPayload(code, kwargs);
   const args = kwargs ?? {};
   if (typeof code === 'string') {
-    const params = ['channel', 'kwargs', 'require', ...Object.keys(args).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k))];
+    const params = ['channel', 'kwargs', 'require', ...kwargVariableNames(args)];
     return tuple<unknown>(toJavaScriptBody(dedent(code), params), null, null, args);
   }
   if (typeof code === 'function') {

@@ -17,6 +17,20 @@ export function toJavaScriptBody(body: string, params: readonly string[]): strin
   } catch (error) {
     if (!(error instanceof SyntaxError)) return body;
   }
+  const key = `${params.join(',')}\n${body}`;
+  const known = stripped.get(key);
+  if (known !== undefined) return known;
+  const result = stripTypes(body);
+  if (stripped.size >= STRIPPED_LIMIT) stripped.clear();
+  stripped.set(key, result);
+  return result;
+}
+
+/** Stripped bodies by parameters and source: the same TypeScript string is sent again and again. */
+const stripped = new Map<string, string>();
+const STRIPPED_LIMIT = 256;
+
+function stripTypes(body: string): string {
   const esbuild = loadEsbuildSync();
   if (!esbuild) return body;
   try {

@@ -99,3 +99,19 @@ describe('execPayload with a function', () => {
 declare const someWindowGlobal: unknown;
 declare const Bun: unknown;
 declare const Deno: unknown;
+
+describe('execPayload with a source string', () => {
+  it('sends plain JavaScript as it is, also when a kwarg is named like a reserved word', () => {
+    const body = 'channel.send(kwargs.delete ? n : 0)';
+    const [source] = execPayload(body, { delete: true, n: 1, 'not an identifier': 2 });
+    assert.equal(source, body);
+  });
+
+  it('strips the types of a TypeScript body, the same way each time', () => {
+    const body = 'const n: number = kwargs.n as number; channel.send(n)';
+    const [first] = execPayload(body, { n: 1 });
+    const [second] = execPayload(body, { n: 1 });
+    assert.doesNotMatch(String(first), /: number|as number/);
+    assert.equal(second, first);
+  });
+});

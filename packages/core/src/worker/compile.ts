@@ -1,15 +1,9 @@
+import { kwargVariableNames } from '../kwarg-names.js';
 import type { ExecRequest } from './exec-payload.js';
 
 /** What remote code is compiled into: called with the channel and the keyword arguments. */
 export type RemoteFunction = (channel: unknown, kwargs: Record<string, unknown>) => unknown;
 
-const identifier = /^[A-Za-z_$][\w$]*$/;
-const reserved = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
-    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
-    'yield let static implements interface package private protected public await arguments eval channel kwargs require')
-    .split(' '),
-);
 let counter = 0;
 
 /**
@@ -72,7 +66,7 @@ export async function compileRemote(request: ExecRequest, localRequire: unknown)
     Object.defineProperty(globalThis, 'require', { value: localRequire, configurable: true, writable: true });
   }
   if (callName === null) {
-    const names = Object.keys(request.kwargs).filter((k) => identifier.test(k) && !reserved.has(k));
+    const names = kwargVariableNames(request.kwargs);
     const url = fileName ?? `remote-exec-${++counter}.js`;
     const params = ['channel', 'kwargs', 'require', ...names].join(', ');
     const fn = host.evaluate(`(async function remoteExec(${params}) {${source}\n})\n//# sourceURL=${url}`) as (
