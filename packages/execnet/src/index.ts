@@ -141,6 +141,7 @@ export type {
   WorkerExit,
   SecretInput,
   SocketConnectInfo,
+  SocketPeerKind,
 } from '@execnet/transport-socket';
 
 // ---- @execnet/transport-ssh -------------------------------------------------------------

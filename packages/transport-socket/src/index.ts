@@ -29,4 +29,4 @@ export type { SocketServer, SocketServerOptions } from './start-server.js';
 export type { ConnectionOutcome, SocketServerEvent, SocketServerLog, WorkerExit } from './server/events.js';
 export type { SecretInput } from './secret.js';
 export { SocketConnectError, SocketServerError, SocketErrorCode } from './errors.js';
-export type { SocketConnectInfo } from './errors.js';
+export type { SocketConnectInfo, SocketPeerKind } from './errors.js';
