@@ -23,11 +23,6 @@ const DIRECT_FRAMES_PER_TICK = 16;
 const BATCH_SIZE = 64 * 1024;
 /** Payloads at least this big are written apart from their header instead of copied. */
 const BATCH_PAYLOAD_MAX = 16 * 1024;
-/**
- * Senders wait for 'drain' only once this much is buffered. Waiting at every refused write of a
- * 1 MiB item let the connection run dry while the next item was being prepared.
- */
-const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 
 /** Traffic of one gateway: see `gateway.stats`. */
 export interface GatewayStats {
@@ -43,11 +38,6 @@ export interface GatewayStats {
 export interface FrameSink {
   /** Writes bytes; false means "wait for drain before writing more". */
   write(chunk: Uint8Array): boolean;
-  /**
-   * Bytes written but not yet taken by the connection. With it, senders go on until
-   * {@link WRITE_HIGH_WATER} bytes wait, instead of stopping at the stream's own (small) mark.
-   */
-  buffered?(): number;
   /** Calls `callback` once when writing may go on. */
   onceDrain(callback: () => void): void;
   /** Stops or restarts reading (flow control of receive queues). */
@@ -170,8 +160,6 @@ export abstract class BaseGateway {
    */
   private noteWrite(accepted: boolean): void {
     if (accepted || this.draining || !this.sink) return;
-    // The stream still emits 'drain' once empty, for whichever later write waits for it.
-    if (this.sink.buffered && this.sink.buffered() < WRITE_HIGH_WATER) return;
     // A send waiting for 'drain' is something waiting for the peer: keep the master alive.
     this.hold(1);
     this.draining = new Promise<void>((resolve) => {

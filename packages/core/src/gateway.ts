@@ -101,7 +101,6 @@ export class Gateway extends BaseGateway {
     const writable = connection.writable;
     this.sink = {
       write: (chunk) => writable.write(chunk),
-      buffered: () => writable.writableLength,
       onceDrain: (callback) => writable.once('drain', callback),
       pause: () => connection.readable.pause(),
       resume: () => connection.readable.resume(),

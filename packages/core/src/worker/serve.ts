@@ -66,7 +66,6 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
   gateway.attach(
     {
       write: (chunk) => output.write(chunk),
-      buffered: () => output.writableLength,
       onceDrain: (callback) => output.once('drain', callback),
       pause: () => input.pause(),
       resume: () => input.resume(),
