@@ -33,7 +33,7 @@ export { registerTransport, getTransport, isTransport, transportSymbol } from '.
 export type { Connection, ExitStatus, OpenContext, Transport } from './registry.js';
 export type { WorkerCommand } from './worker-command.js';
 export { LOADER_SOURCE, WORKER_IN_FD, WORKER_OUT_FD, jsWorkerCommand } from './worker-command.js';
-export { locatePythonExecnet, pythonExecnetModuleSource } from './python-worker.js';
+export { locatePythonExecnet, pythonExecnetModuleSource, pythonStringLiteral } from './python-worker.js';
 export type { PythonExecnet } from './python-worker.js';
 /** @internal For the in-memory transport of `@execnet/testkit`: serves a worker over Node streams. */
 export { serveWorker } from './worker/serve.js';

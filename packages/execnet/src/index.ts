@@ -68,6 +68,7 @@ export {
   jsWorkerCommand,
   locatePythonExecnet,
   pythonExecnetModuleSource,
+  pythonStringLiteral,
   LOADER_SOURCE,
   WORKER_IN_FD,
   WORKER_OUT_FD,

@@ -1,12 +1,11 @@
 import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
-import { locatePythonExecnet, type Connection, type ExitStatus } from '@execnet/core';
+import { locatePythonExecnet, pythonStringLiteral as pythonLiteral, type Connection, type ExitStatus } from '@execnet/core';
 import { ByteReader, StreamEndedError } from './byte-reader.js';
 import { connectThen } from './connect.js';
 import { log } from './debug.js';
 import { SocketConnectError } from './errors.js';
 import { GREETING_BYTES } from './protocol.js';
-import { pythonLiteral } from './python-literal.js';
 
 /** The byte a Python execnet worker answers its bootstrap with. */
 const HANDSHAKE = 0x31; // '1'
