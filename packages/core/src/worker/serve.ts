@@ -31,6 +31,22 @@ export interface ServeWorkerOptions {
   handshakeSent?: boolean;
 }
 
+/** Gateways served by this process (several in-process ones with the in-memory transport). */
+const servedGateways = new Set<WorkerGateway>();
+let exitListener = false;
+
+/**
+ * Remote code may call process.exit() right after a send: what is collected is written first.
+ * One listener for all served gateways, so in-process workers add none of their own.
+ */
+function flushAtExit(gateway: WorkerGateway): void {
+  if (!exitListener) {
+    exitListener = true;
+    process.once('exit', () => servedGateways.forEach((g) => g.flushWrites()));
+  }
+  servedGateways.add(gateway);
+}
+
 /**
  * Serves the worker end of a gateway over two streams: answers the handshake, then runs the
  * master's frames from `input` and writes its own to `output` until the master terminates it
@@ -44,10 +60,12 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
   const codec = config.codec === 'msgpack' ? msgpackCodec : execnetCodec;
   const gateway = new WorkerGateway(config.id, codec, config.execModel, options.localRequire);
 
+  flushAtExit(gateway);
   let done = false;
   const finish = (code: number): void => {
     if (done) return;
     done = true;
+    servedGateways.delete(gateway);
     options.onExit(code);
   };
   let exiting = false;
@@ -61,8 +79,6 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
     setTimeout(() => finish(code), FLUSH_GRACE_MS).unref();
   };
   output.on('error', () => finish(1)); // the master is gone: nobody to report to
-  // Remote code may call process.exit() right after a send: write what is collected first.
-  process.on('exit', () => gateway.flushWrites());
   gateway.attach(
     {
       write: (chunk) => output.write(chunk),
