@@ -19,3 +19,5 @@
  */
 export { createMemoryIOPair, memoryTransport } from './memory-transport.js';
 export type { MemoryIOPair, MemoryTransportOptions } from './memory-transport.js';
+export { gatewayPool, processExists, sleep } from './gateway-pool.js';
+export type { GatewayPoolOptions, OpenGateway } from './gateway-pool.js';
