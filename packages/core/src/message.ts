@@ -81,7 +81,8 @@ function checkHeader(code: number, channelId: number, length: number): void {
  */
 export function encodeHeader(code: MessageCode, channelId: number, length: number): Uint8Array {
   checkHeader(code, channelId, length);
-  const header = new Uint8Array(HEADER_SIZE);
+  // A Buffer, so that Node's streams take it as it is (a plain Uint8Array gets wrapped per write).
+  const header = Buffer.allocUnsafe(HEADER_SIZE);
   writeHeader(header, code, channelId, length);
   return header;
 }
@@ -95,7 +96,8 @@ export function encodeHeader(code: MessageCode, channelId: number, length: numbe
  */
 export function encodeFrame(code: MessageCode, channelId: number, payload: Uint8Array): Uint8Array {
   checkHeader(code, channelId, payload.byteLength);
-  const frame = new Uint8Array(HEADER_SIZE + payload.byteLength);
+  // Every byte is written below; a Buffer is taken by Node's streams as it is.
+  const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.byteLength);
   writeHeader(frame, code, channelId, payload.byteLength);
   frame.set(payload, HEADER_SIZE);
   return frame;
