@@ -17,16 +17,15 @@ export function toJavaScriptBody(body: string, params: readonly string[]): strin
   } catch (error) {
     if (!(error instanceof SyntaxError)) return body;
   }
-  const key = `${params.join(',')}\n${body}`;
-  const known = stripped.get(key);
+  const known = stripped.get(body);
   if (known !== undefined) return known;
   const result = stripTypes(body);
   if (stripped.size >= STRIPPED_LIMIT) stripped.clear();
-  stripped.set(key, result);
+  stripped.set(body, result);
   return result;
 }
 
-/** Stripped bodies by parameters and source: the same TypeScript string is sent again and again. */
+/** Stripped bodies by source (stripping does not depend on the parameters): the same TypeScript string is sent again and again. */
 const stripped = new Map<string, string>();
 const STRIPPED_LIMIT = 256;
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
-import { locatePythonExecnet, pythonStringLiteral as pythonLiteral, type Connection, type ExitStatus } from '@execnet/core';
+import { locatePythonExecnet, pythonStringLiteral, type Connection, type ExitStatus } from '@execnet/core';
 import { ByteReader, StreamEndedError } from './byte-reader.js';
 import { connectThen } from './connect.js';
 import { log } from './debug.js';
@@ -74,12 +74,12 @@ export function pythonSocketBootstrap(gatewayBase: string, execModel: string, wo
   const source = [
     gatewayBase,
     PYTHON_SOCKET_IO,
-    `execmodel = get_execmodel(${pythonLiteral(execModel)})`,
+    `execmodel = get_execmodel(${pythonStringLiteral(execModel)})`,
     'io = SocketStreamIO(clientsock, execmodel)',
     "io.write(b'1')",
-    `serve(io, id=${pythonLiteral(workerId)})`,
+    `serve(io, id=${pythonStringLiteral(workerId)})`,
   ].join('\n');
-  return Buffer.from(`${pythonLiteral(source)}\n`, 'ascii');
+  return Buffer.from(`${pythonStringLiteral(source)}\n`, 'ascii');
 }
 
 /** Where and how to reach one Python execnet socketserver. */
