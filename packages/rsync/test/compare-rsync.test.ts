@@ -51,6 +51,17 @@ function generateTree(root: string, outside: string): void {
   chmodSync(join(root, 'ro'), 0o555);
 }
 
+/** A temporary folder with `src` (the generated tree), the target `outside` of its links, and room for `dst`. */
+function sourceTree(): { src: string; dst: string } {
+  const t = tempDir();
+  const src = join(t, 'src');
+  mkdirSync(join(t, 'outside'));
+  writeFileSync(join(t, 'outside', 'target'), 'outside');
+  mkdirSync(src);
+  generateTree(src, join(t, 'outside'));
+  return { src, dst: join(t, 'dst') };
+}
+
 describe('RSync compared with rsync -a', { skip: skipRsync() }, () => {
   let gw: Gateway;
   before(async () => {
@@ -58,13 +69,7 @@ describe('RSync compared with rsync -a', { skip: skipRsync() }, () => {
   });
 
   it('leaves nothing for rsync to do, after a full copy and after changes with delete', async () => {
-    const t = tempDir();
-    const src = join(t, 'src');
-    const dst = join(t, 'dst');
-    mkdirSync(join(t, 'outside'));
-    writeFileSync(join(t, 'outside', 'target'), 'outside');
-    mkdirSync(src);
-    generateTree(src, join(t, 'outside'));
+    const { src, dst } = sourceTree();
     try {
       await new RSync(src, { verbose: false }).addTarget(gw, dst).send();
       assert.deepEqual(rsyncDifferences(src, dst), []);
@@ -96,13 +101,7 @@ describe('RSync compared with rsync -a', { skip: skipRsync() }, () => {
   });
 
   it('finds nothing to do in a copy rsync made', async () => {
-    const t = tempDir();
-    const src = join(t, 'src');
-    const dst = join(t, 'dst');
-    mkdirSync(join(t, 'outside'));
-    writeFileSync(join(t, 'outside', 'target'), 'outside');
-    mkdirSync(src);
-    generateTree(src, join(t, 'outside'));
+    const { src, dst } = sourceTree();
     try {
       mkdirSync(dst);
       assert.equal(spawnSync('rsync', ['-a', `${src}/`, `${dst}/`]).status, 0);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeGateway, registerTransport, type Gateway } from '@execnet/core';
+import { registerTransport } from '@execnet/core';
 import { popenTransport } from '@execnet/transport-popen';
 
 registerTransport(popenTransport());
@@ -40,21 +40,8 @@ export function specFor(kind: WorkerKind, id?: string): string {
   return id ? `${base}//id=${id}` : base;
 }
 
-/**
- * Returns a function that opens gateways; they are all terminated in `after` of the suite
- * (or file) where this was called.
- */
-export function gatewayPool(): (spec?: string) => Promise<Gateway> {
-  const gateways: Gateway[] = [];
-  after(async () => {
-    await Promise.all(gateways.splice(0).map((gw) => gw.terminate({ timeout: 2000 })));
-  });
-  return async (spec = 'popen') => {
-    const gw = await makeGateway(spec);
-    gateways.push(gw);
-    return gw;
-  };
-}
+/** Gateways opened by a pool (`popen` unless told otherwise) end in `after` of their suite. */
+export { gatewayPool } from '@execnet/testkit';
 
 /** A fresh temporary directory, removed in `after` of the current suite or file. */
 export function tempDir(prefix = 'execnet-rsync-'): string {
