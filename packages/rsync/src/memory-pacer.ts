@@ -28,8 +28,8 @@ export const MEMORY_SLACK = 4 * 1024 * 1024;
  * young-generation collection (about a millisecond). Small transfers never get there.
  *
  * V8's `gc` comes from `--expose-gc` when the process has it; otherwise the flag is turned on
- * and the function taken from a fresh vm context (the flag only adds `gc` to contexts made
- * afterwards, so the application's own global scope does not change). Without either, the
+ * for a moment and the function taken from a fresh vm context (the flag only adds `gc` to
+ * contexts made while it is set, so the application's own global scope does not change). Without either, the
  * pacer does nothing.
  *
  * Also shipped to JavaScript workers as source text (remote-js.ts): self-contained.
@@ -49,8 +49,13 @@ export function createPacer(modules: PacerModules, checkEvery: number, slack: nu
     if (typeof global === 'function') return global as Gc;
     try {
       modules.v8.setFlagsFromString('--expose-gc');
-      const fn = modules.vm.runInNewContext('gc');
-      return typeof fn === 'function' ? (fn as Gc) : null;
+      try {
+        const fn = modules.vm.runInNewContext('gc');
+        return typeof fn === 'function' ? (fn as Gc) : null;
+      } finally {
+        // Contexts the application makes later get no `gc` either (as in core's memory-nudge.ts).
+        modules.v8.setFlagsFromString('--no-expose-gc');
+      }
     } catch {
       return null;
     }
