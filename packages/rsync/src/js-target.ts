@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Float, type Channel } from '@execnet/core';
+import type { Channel } from '@execnet/core';
 import { CreditWindow } from './credit-window.js';
 import { computeDelta, parseSignature, type DeltaSink, type Signature } from './delta.js';
 import { DestinationError, RemoteFileError } from './errors.js';
@@ -12,6 +12,7 @@ import {
   CREDIT_WINDOW,
   DELTA_MIN_SIZE,
   LIST_BATCH,
+  ListEncoder,
   PACE_MIN_FILE_SIZE,
   PROTOCOL_VERSION,
   SMALL_FILE_SIZE,
@@ -20,7 +21,6 @@ import {
   WORKER_MEMORY_SLACK,
   type ChangeAction,
   type RemoteConfig,
-  type WireEntry,
 } from './protocol.js';
 import { remoteJsInstallSource, remoteJsSource } from './remote-js.js';
 import { masterPacer as pace } from './memory-pacer.js';
@@ -79,7 +79,10 @@ export class JsTarget extends BaseTarget {
 
   push(entries: readonly SourceEntry[]): void {
     for (let i = 0; i < entries.length; i += LIST_BATCH) {
-      this.post(['list', entries.slice(i, i + LIST_BATCH).map((e) => this.wire(e))]);
+      const end = Math.min(entries.length, i + LIST_BATCH);
+      const list = new ListEncoder(end - i);
+      for (let j = i; j < end; j++) this.addEntry(list, entries[j] as SourceEntry);
+      this.post(list.finish());
     }
   }
 
@@ -101,17 +104,16 @@ export class JsTarget extends BaseTarget {
     void this.done.catch(() => undefined).finally(() => clearTimeout(timer));
   }
 
-  private wire(e: SourceEntry): WireEntry {
-    const mtime = new Float(mtimeMicros(e.mtimeNs)) as unknown as number;
+  private addEntry(list: ListEncoder, e: SourceEntry): void {
     switch (e.kind) {
       case 'dir':
-        return [e.rel, 'd', e.mode & 0o7777, mtime, 0, this.spec.delete ? (e.names ?? []) : null];
+        return list.add(e.rel, 'd', e.mode & 0o7777, mtimeMicros(e.mtimeNs), 0, this.spec.delete ? (e.names ?? []).join('\0') : null);
       case 'file':
-        return [e.rel, 'f', e.mode & 0o7777, mtime, e.size, null];
+        return list.add(e.rel, 'f', e.mode & 0o7777, mtimeMicros(e.mtimeNs), e.size, null);
       case 'link':
-        return [e.rel, 'l', 0, mtime, 0, e.linkBase !== undefined ? ['base', e.linkBase] : ['raw', e.linkTarget]];
+        return list.add(e.rel, 'l', 0, mtimeMicros(e.mtimeNs), 0, e.linkBase !== undefined ? ['base', e.linkBase] : ['raw', e.linkTarget]);
       default:
-        return [e.rel, 's', 0, 0, 0, null];
+        return list.add(e.rel, 's', 0, 0, 0, null);
     }
   }
 

@@ -5,11 +5,11 @@
  */
 
 /** Version of the JavaScript protocol; the master ships the remote side, so both always match. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Operations the master sends. */
 export const ToWorker = {
-  /** `['list', WireEntry[]]`: the next entries of the source tree, in walk order. */
+  /** `['list', kinds, paths, numbers, extras]`: the next entries of the source tree, in walk order (see {@link ListEncoder}). */
   LIST: 'list',
   /** `['end']`: the tree is complete. */
   END: 'end',
@@ -86,10 +86,56 @@ export type WireKind = (typeof WireKind)[keyof typeof WireKind];
 
 /**
  * One entry of the tree: `[relPath, kind, mode & 0o7777, mtimeMicroseconds, size, extra]`.
- * extra: for directories the names to keep (with `delete`) or null; for links
+ * extra: for directories the names to keep, joined by NUL (with `delete`), or null; for links
  * `[linkKind, target]` where linkKind `base` means "target is relative to the destination".
  */
 export type WireEntry = [string, WireKind, number, number, number, unknown];
+
+/**
+ * A `list` message: `['list', kinds, paths, numbers, extras]` for n entries: `kinds` has one
+ * WireKind letter per entry, `paths` the relative paths joined by NUL (which no path holds),
+ * `numbers` three little-endian float64 per entry (mode, mtime in microseconds, size) and
+ * `extras` `[position, extra]` pairs for the entries that have one. Far cheaper to encode and
+ * decode than an array per entry: an unchanged tree costs little more than its walk on both sides.
+ */
+export type ListMessage = ['list', string, string, Uint8Array, Array<[number, unknown]>];
+
+/** Bytes of `numbers` per entry in a {@link ListMessage}. */
+export const LIST_NUMBERS_PER_ENTRY = 24;
+
+/** Builds one {@link ListMessage}. */
+export class ListEncoder {
+  private kinds = '';
+  private readonly paths: string[] = [];
+  private readonly numbers: Buffer;
+  private readonly extras: Array<[number, unknown]> = [];
+
+  constructor(capacity: number) {
+    this.numbers = Buffer.allocUnsafe(capacity * LIST_NUMBERS_PER_ENTRY);
+  }
+
+  add(rel: string, kind: WireKind, mode: number, mtimeUs: number, size: number, extra: unknown): void {
+    const i = this.paths.length;
+    const at = i * LIST_NUMBERS_PER_ENTRY;
+    this.kinds += kind;
+    this.paths.push(rel);
+    this.numbers.writeDoubleLE(mode, at);
+    this.numbers.writeDoubleLE(mtimeUs, at + 8);
+    this.numbers.writeDoubleLE(size, at + 16);
+    if (extra !== null && extra !== undefined) this.extras.push([i, extra]);
+  }
+
+  finish(): ListMessage {
+    return ['list', this.kinds, this.paths.join('\0'), this.numbers.subarray(0, this.paths.length * LIST_NUMBERS_PER_ENTRY), this.extras];
+  }
+}
+
+/** The {@link ListMessage} of these entries. */
+export function encodeList(entries: readonly WireEntry[]): ListMessage {
+  const encoder = new ListEncoder(entries.length);
+  for (const entry of entries) encoder.add(...entry);
+  return encoder.finish();
+}
 
 /** A block signature as sent in a `sig` request: `[blockSize, weak, strong]`. */
 export type WireSignature = [number, Uint8Array, Uint8Array];

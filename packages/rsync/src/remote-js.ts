@@ -9,7 +9,7 @@ import type * as pathModule from 'node:path';
 import type * as cryptoModule from 'node:crypto';
 import { blockSizeFor, weakSum } from './delta.js';
 import { createPacer, type PacerModules } from './memory-pacer.js';
-import type { RemoteConfig, WireEntry } from './protocol.js';
+import type { ListMessage, RemoteConfig } from './protocol.js';
 import { remoteFiles, type RemoteFiles, type RemoteFilesEnv } from './remote-files.js';
 
 /** The channel calls the remote side uses. */
@@ -34,7 +34,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   const fs = require('node:fs') as typeof fsModule;
   const pathMod = require('node:path') as typeof pathModule;
   const crypto = require('node:crypto') as typeof cryptoModule;
-  if (kwargs.version !== 1) throw new Error(`rsync protocol version ${String(kwargs.version)} is not supported by this worker`);
+  if (kwargs.version !== 2) throw new Error(`rsync protocol version ${String(kwargs.version)} is not supported by this worker`);
   const dest = String(kwargs.dest);
   const dry = Boolean(kwargs.dryRun);
   const del = Boolean(kwargs.deleteExtra);
@@ -135,8 +135,8 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
       if (!dry && (Number(st.mode) & 0o700) !== 0o700) fs.chmodSync(path, modeOf(st) | 0o700);
     }
     if (!dry) dirs.push([path, rel, mode, mtimeUs]);
-    if (del && st && Array.isArray(names)) {
-      const keep = new Set(names as string[]);
+    if (del && st && typeof names === 'string') {
+      const keep = new Set(names === '' ? [] : names.split('\0'));
       for (const name of fs.readdirSync(path)) {
         if (keep.has(name)) continue;
         const childRel = rel ? `${rel}/${name}` : name;
@@ -219,19 +219,16 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     }
     return true;
   };
-  const entry = (wire: WireEntry): Promise<void> | undefined => {
+  const entry = (rel: string, kind: string, mode: number, mtimeUs: number, size: number, extra: unknown): Promise<void> | undefined => {
     const idx = index++;
-    const [rel, kind, rawMode, rawMtime, rawSize, extra] = wire;
     if (!validRel(rel) || (rel === '') !== (idx === 0)) throw new Error(`bad entry path ${JSON.stringify(rel)}`);
-    const mode = Number(rawMode);
-    const mtimeUs = Number(rawMtime);
     const path = pathOf(rel);
     try {
       const st = fs.lstatSync(path, { bigint: true, throwIfNoEntry: false });
       if (idx === 0) {
         if (!rootEntry(st, mode, mtimeUs, extra)) failed = true;
       } else if (kind === 'f') {
-        return fileEntry(idx, rel, path, st, mode, mtimeUs, Number(rawSize))?.catch((error: unknown) => problem(-1, rel, error));
+        return fileEntry(idx, rel, path, st, mode, mtimeUs, size)?.catch((error: unknown) => problem(-1, rel, error));
       } else if (kind === 'd') dirEntry(rel, path, st, mode, mtimeUs, extra);
       else if (kind === 'l') linkEntry(rel, path, st, mtimeUs, extra);
     } catch (error) {
@@ -257,14 +254,23 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   /** Handles one message; false when the master asked to stop. */
   const handle = async (msg: unknown[]): Promise<boolean> => {
     switch (msg[0]) {
-      case 'list':
-        for (const wire of msg[1] as WireEntry[]) {
-          const pending = entry(wire);
+      case 'list': {
+        // protocol.ts ListMessage: kinds, NUL-joined paths, (mode, mtime µs, size) as float64 LE, extras.
+        const [, kinds, paths, numbers, extraPairs] = msg as ListMessage;
+        const rels = paths.split('\0');
+        if (rels.length !== kinds.length || numbers.byteLength !== kinds.length * 24) throw new Error('malformed list message');
+        const view = new DataView(numbers.buffer, numbers.byteOffset, numbers.byteLength);
+        const extras = new Map(extraPairs);
+        for (let i = 0; i < rels.length; i++) {
+          const at = i * 24;
+          const extra = extras.size > 0 ? extras.get(i) : undefined;
+          const pending = entry(rels[i] as string, kinds[i] as string, view.getFloat64(at, true), view.getFloat64(at + 8, true), view.getFloat64(at + 16, true), extra ?? null);
           if (pending) await pending;
           if (failed) break;
         }
         flushRequests();
         return true;
+      }
       case 'end':
         ended = true;
         send(['listed', requested]);

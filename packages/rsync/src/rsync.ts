@@ -6,7 +6,7 @@ import { LIST_BATCH } from './protocol.js';
 import { PythonTarget } from './python-target.js';
 import type { ProgressEvent, SyncReport } from './report.js';
 import { targetError, type RSyncCallback, type SendContext, type Target, type TargetSpec } from './target.js';
-import { checkSourceRoot, walkTree, type SourceEntry } from './tree-walk.js';
+import { checkSourceRoot, TreeWalk, type SourceEntry } from './tree-walk.js';
 
 /** Options of {@link RSync}. */
 export interface RSyncOptions {
@@ -141,10 +141,14 @@ export class RSync {
     const targets: Target[] = specs.map((spec) => (spec.gateway.remoteKind === 'python' ? new PythonTarget(spec, ctx) : new JsTarget(spec, ctx)));
     const run = new SendRun(targets, specs, ctx, Math.max(1, this.options.concurrency ?? 4));
     const pathFilter = new PathFilter(this.options.include, this.options.exclude);
+    // Without patterns, a `filter` option or an overridden `filter`, every entry takes part.
+    const filtered = this.options.filter !== undefined || this.filter !== RSync.prototype.filter;
     const accept = pathFilter.isEmpty
-      ? (path: string) => this.filter(path)
+      ? filtered
+        ? (path: string) => this.filter(path)
+        : undefined
       : (path: string, rel: string, name: string, isDir: boolean) => pathFilter.accepts(rel, name, isDir) && this.filter(path);
-    const entries = walkTree({ root, accept, onProblem: ctx.problem }, stat);
+    const entries = new TreeWalk({ root, accept, onProblem: ctx.problem }, stat);
     const stop = run.stopOn(options);
     try {
       await run.execute(entries);
@@ -186,7 +190,7 @@ class SendRun {
     this.waiting = [...targets];
   }
 
-  async execute(walk: Generator<SourceEntry, void, undefined>): Promise<void> {
+  async execute(walk: TreeWalk): Promise<void> {
     const runners = Array.from({ length: Math.min(this.concurrency, this.targets.length) }, () => this.runner());
     // Let the remote_exec requests go out before the walk keeps this thread busy.
     await new Promise((resolve) => setImmediate(resolve));
@@ -220,21 +224,18 @@ class SendRun {
     for (const target of this.active) target.abort(reason);
   }
 
-  private async walk(walk: Generator<SourceEntry, void, undefined>): Promise<void> {
+  private async walk(walk: TreeWalk): Promise<void> {
     const entries = this.ctx.entries;
-    let batch: SourceEntry[] = [];
-    for (const entry of walk) {
+    for (;;) {
       if (this.abortReason) return;
-      entries.push(entry);
-      batch.push(entry);
-      if (batch.length >= LIST_BATCH) {
-        for (const target of this.active) target.push(batch);
-        batch = [];
-        // Let targets answer requests while the walk goes on.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      const batch: SourceEntry[] = [];
+      const more = walk.next(batch, LIST_BATCH);
+      for (const entry of batch) entries.push(entry);
+      for (const target of this.active) target.push(batch);
+      if (!more) break;
+      // Let targets answer requests while the walk goes on.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const target of this.active) target.push(batch);
     this.walkDone = true;
     for (const target of this.active) target.end();
   }

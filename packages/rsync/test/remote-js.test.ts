@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { blockSizeFor, weakSum } from '../src/delta.js';
 import { createPacer } from '../src/memory-pacer.js';
-import { PROTOCOL_VERSION, STRONG_HASH, type RemoteConfig } from '../src/protocol.js';
+import { encodeList, PROTOCOL_VERSION, STRONG_HASH, type RemoteConfig } from '../src/protocol.js';
 import { remoteFiles } from '../src/remote-files.js';
 import { remoteJsInstallSource, remoteJsSource, rsyncRemote } from '../src/remote-js.js';
 import { tempDir } from './helpers.js';
@@ -78,7 +78,7 @@ describe('the JavaScript remote side', () => {
     utimesSync(join(dest, 'f'), 1000, 1000);
     const s = scriptedChannel();
     const running = rsyncRemote(s.channel, config(dest), req as NodeRequire, helpers);
-    s.push(['list', [['', 'd', 0o755, us(1), 0, null], ['f', 'f', 0o644, us(2000), 8192, null]]], ['end']);
+    s.push(encodeList([['', 'd', 0o755, us(1), 0, null], ['f', 'f', 0o644, us(2000), 8192, null]]), ['end']);
     const sig = await s.nextReal();
     assert.equal(sig[0], 'reqs');
     assert.deepEqual((sig[1] as unknown[][])[0]!.slice(0, 3), [1, 'sig', true]);
@@ -98,7 +98,7 @@ describe('the JavaScript remote side', () => {
     const dest = tempDir();
     const s = scriptedChannel();
     const running = rsyncRemote(s.channel, config(dest), req as NodeRequire, helpers);
-    s.push(['list', [['', 'd', 0o755, us(1), 0, null], ['../escape', 'f', 0o644, us(1), 1, null]]]);
+    s.push(encodeList([['', 'd', 0o755, us(1), 0, null], ['../escape', 'f', 0o644, us(1), 1, null]]));
     await assert.rejects(running, /bad entry path/);
     assert.equal(existsSync(join(dest, '..', 'escape')), false);
   });
@@ -107,7 +107,7 @@ describe('the JavaScript remote side', () => {
     const dest = tempDir();
     const s = scriptedChannel();
     const running = rsyncRemote(s.channel, config(dest), req as NodeRequire, helpers);
-    s.push(['list', [['', 'd', 0o755, us(1), 0, null], ['big', 'f', 0o644, us(1), 1 << 20, null]]], ['end']);
+    s.push(encodeList([['', 'd', 0o755, us(1), 0, null], ['big', 'f', 0o644, us(1), 1 << 20, null]]), ['end']);
     assert.deepEqual(await s.nextReal(), ['reqs', [[1, 'full', false, null]]]);
     s.push(['data', 1, Buffer.alloc(4096)]);
     s.push(['abort']);
