@@ -46,9 +46,10 @@ export class JsTarget extends BaseTarget {
   private readonly queue: Request[] = [];
   private pumping = false;
   private readonly existed = new Map<number, boolean>();
-  private readonly chunk = Buffer.allocUnsafe(CHUNK_SIZE);
-  /** Small files sent together; room for one more file past the batch size. */
-  private readonly batch = Buffer.allocUnsafe(BATCH_SIZE + SMALL_FILE_SIZE);
+  /** Reads of large files go through this buffer, made when the first is needed (not for an unchanged tree). */
+  private chunkStore: Buffer | undefined;
+  /** Small files sent together; room for one more file past the batch size. Made when needed. */
+  private batchStore: Buffer | undefined;
   /** Bytes of requested files the master is through with, and how far into the current one. */
   private bytesHandled = 0;
   private current = 0;
@@ -56,6 +57,14 @@ export class JsTarget extends BaseTarget {
 
   constructor(spec: TargetSpec, ctx: SendContext) {
     super(spec, ctx, 'js');
+  }
+
+  private get chunk(): Buffer {
+    return (this.chunkStore ??= Buffer.allocUnsafe(CHUNK_SIZE));
+  }
+
+  private get batch(): Buffer {
+    return (this.batchStore ??= Buffer.allocUnsafe(BATCH_SIZE + SMALL_FILE_SIZE));
   }
 
   async start(): Promise<void> {

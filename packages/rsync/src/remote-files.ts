@@ -76,7 +76,9 @@ export interface RemoteFiles {
 export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
   const { fs, pathMod, crypto, send, problem, consumed, alg, dry } = env;
   const umask = process.umask();
-  const copyBuf = Buffer.allocUnsafe(1 << 20);
+  /** Reads of old and whole files go through one buffer, made when the first is needed. */
+  let copyBufStore: Buffer | undefined;
+  const copyBuffer = (): Buffer => (copyBufStore ??= Buffer.allocUnsafe(1 << 20));
   const records = new Map<number, FileRecord>();
   let acks: Array<[number, string]> = [];
   let tempCounter = 0;
@@ -155,6 +157,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
   // ---- deltas: copies from the old file, literals from the master -------------------------
   const oldFd = (rec: FileRecord): number => (rec.oldFd >= 0 ? rec.oldFd : (rec.oldFd = fs.openSync(rec.path, 'r')));
   const copyRange = (rec: FileRecord, offset: number, length: number): void => {
+    const copyBuf = copyBuffer();
     for (let done = 0; done < length; ) {
       const got = readFully(oldFd(rec), copyBuf, Math.min(copyBuf.length, length - done), offset + done);
       if (got === 0) throw new Error(`${rec.path} changed while it was rebuilt`);
@@ -173,6 +176,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
   };
   // Literal bytes can match the old file too (its last, partial block is never in a signature).
   const sameAsOld = (rec: FileRecord, bytes: Uint8Array): boolean => {
+    const copyBuf = copyBuffer();
     if (bytes.length > copyBuf.length || rec.outPos + bytes.length > rec.oldSize) return false;
     const got = readFully(oldFd(rec), copyBuf, bytes.length, rec.outPos);
     return got === bytes.length && copyBuf.compare(bytes, 0, bytes.length, 0, got) === 0;
@@ -287,6 +291,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
       }
     },
     md5File(path) {
+      const copyBuf = copyBuffer();
       const hash = crypto.createHash(alg);
       const fd = fs.openSync(path, 'r');
       try {
@@ -302,6 +307,7 @@ export function remoteFiles(env: RemoteFilesEnv): RemoteFiles {
       return hash.digest();
     },
     async signature(path, size, n, weakSum) {
+      const copyBuf = copyBuffer();
       const count = Math.floor(size / n);
       const weak = Buffer.alloc(count * 4);
       const strong = Buffer.alloc(count * 16);

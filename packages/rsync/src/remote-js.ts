@@ -65,7 +65,10 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   // An empty, `.` or `..` component, or a NUL: never from our master, refused all the same.
   const badRel = /(?:^|\/)\.{0,2}(?:\/|$)|\0/;
   const validRel = (rel: unknown): rel is string => typeof rel === 'string' && (rel === '' || !badRel.test(rel));
+  /** Something went differently from an unchanged tree: directory times may need setting again. */
+  let touched = false;
   const problem = (idx: number, rel: string, error: unknown): void => {
+    touched = true;
     const e = error as NodeJS.ErrnoException;
     send(['problem', idx, rel, e?.code ?? null, e?.message ?? String(error)]);
   };
@@ -132,7 +135,10 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     } else {
       if (modeOf(st) !== mode || micros(st) !== mtimeUs) changes.push([rel, 'attrs']);
       // Keep directories writable while their entries are written (execnet: mode | 0o700).
-      if (!dry && (Number(st.mode) & 0o700) !== 0o700) fs.chmodSync(path, modeOf(st) | 0o700);
+      if (!dry && (Number(st.mode) & 0o700) !== 0o700) {
+        fs.chmodSync(path, modeOf(st) | 0o700);
+        touched = true;
+      }
     }
     if (!dry) dirs.push([path, rel, mode, mtimeUs]);
     if (del && st && typeof names === 'string') {
@@ -314,7 +320,9 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
       if (!more) return;
     }
     if (failed) return;
-    if (!dry) finalizeDirs();
+    // Nothing written, created, removed or made writable, and every directory was found as the
+    // source has it: they still are, so an unchanged tree is not looked at a second time.
+    if (!dry && (touched || requested > 0 || changes.length > 0)) finalizeDirs();
     await channel.send(['done', changes]);
   } finally {
     files.cleanup();
