@@ -13,6 +13,7 @@ import {
   DELTA_MIN_SIZE,
   LIST_BATCH,
   ListEncoder,
+  type ListMessage,
   PACE_MIN_FILE_SIZE,
   PROTOCOL_VERSION,
   SMALL_FILE_SIZE,
@@ -54,6 +55,9 @@ export class JsTarget extends BaseTarget {
   private bytesHandled = 0;
   private current = 0;
   private readonly handled = new Set<number>();
+  /** The latest list batch, sent at the end of the turn or, with the end of the tree, by {@link end}. */
+  private heldList: ListMessage | undefined;
+  private listFlushQueued = false;
 
   constructor(spec: TargetSpec, ctx: SendContext) {
     super(spec, ctx, 'js');
@@ -91,12 +95,30 @@ export class JsTarget extends BaseTarget {
       const end = Math.min(entries.length, i + LIST_BATCH);
       const list = new ListEncoder(end - i);
       for (let j = i; j < end; j++) this.addEntry(list, entries[j] as SourceEntry);
-      this.post(list.finish());
+      this.sendHeldList();
+      this.heldList = list.finish();
+    }
+    // The last batch waits for the rest of this turn: when the walk ends in it, it carries the end.
+    if (this.heldList && !this.listFlushQueued) {
+      this.listFlushQueued = true;
+      queueMicrotask(() => {
+        this.listFlushQueued = false;
+        this.sendHeldList();
+      });
     }
   }
 
   end(): void {
-    this.post(['end']);
+    const last = this.heldList;
+    this.heldList = undefined;
+    if (last) this.post([...last, true]);
+    else this.post(['end']);
+  }
+
+  private sendHeldList(): void {
+    const list = this.heldList;
+    this.heldList = undefined;
+    if (list) this.post(list);
   }
 
   abort(reason: Error): void {
@@ -160,9 +182,7 @@ export class JsTarget extends BaseTarget {
         void this.pump();
         return;
       case 'listed':
-        this.listComplete = true;
-        this.ctx.callback?.('list', this.report.bytesTotal, channel);
-        this.progress('');
+        this.onListed(channel);
         return;
       case 'acks': {
         this.window.release(Number(msg[1]));
@@ -200,6 +220,8 @@ export class JsTarget extends BaseTarget {
         this.failure ??= new DestinationError(String(msg[2]), { gatewayId: this.spec.gateway.id, destDir: this.spec.destDir });
         return;
       case 'done':
+        // Without a `listed` before it, nothing was outstanding once the tree was compared.
+        if (!this.listComplete) this.onListed(channel);
         for (const [path, action] of msg[1] as Array<[string, ChangeAction]>) this.change(path, action);
         this.finished = true;
         this.spec.finishedCallback?.();
@@ -207,6 +229,12 @@ export class JsTarget extends BaseTarget {
       default:
         throw new Error(`unknown message from the rsync worker: ${JSON.stringify(msg[0])}`);
     }
+  }
+
+  private onListed(channel: Channel): void {
+    this.listComplete = true;
+    this.ctx.callback?.('list', this.report.bytesTotal, channel);
+    this.progress('');
   }
 
   private async onEnd(): Promise<void> {

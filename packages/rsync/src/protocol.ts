@@ -11,7 +11,7 @@ export const PROTOCOL_VERSION = 2;
 export const ToWorker = {
   /** `['list', kinds, paths, numbers, extras]`: the next entries of the source tree, in walk order (see {@link ListEncoder}). */
   LIST: 'list',
-  /** `['end']`: the tree is complete. */
+  /** `['end']`: the tree is complete (or the last `list` message says so). */
   END: 'end',
   /** `['files', [[index, bytes], …]]`: the whole content of small files, batched. */
   FILES: 'files',
@@ -39,7 +39,10 @@ export type ToWorker = (typeof ToWorker)[keyof typeof ToWorker];
 export const FromWorker = {
   /** `['reqs', [[index, RequestKind, exists, extra], …]]`: the worker needs these files. */
   REQUESTS: 'reqs',
-  /** `['listed', requestCount]`: every entry was compared; no more requests follow (except retries). */
+  /**
+   * `['listed', requestCount]`: every entry was compared; no more requests follow (except retries).
+   * Not sent when nothing is outstanding then: `done` follows at once and stands for it.
+   */
   LISTED: 'listed',
   /** `['acks', credit, [[index, AckStatus], …]]`: these files are in place (or were left alone). */
   ACKS: 'acks',
@@ -49,7 +52,7 @@ export const FromWorker = {
   PROBLEM: 'problem',
   /** `['fail', errorCode, message]`: the target cannot be used at all. */
   FAIL: 'fail',
-  /** `['done', changes]`: finished; changes are `[relPath, ChangeAction]` pairs made by the worker. */
+  /** `['done', changes, requestCount]`: finished; changes are `[relPath, ChangeAction]` pairs made by the worker. */
   DONE: 'done',
   /** `['need-source']`: the worker does not keep the remote side yet; the master sends it. */
   NEED_SOURCE: 'need-source',
@@ -95,10 +98,11 @@ export type WireEntry = [string, WireKind, number, number, number, unknown];
  * A `list` message: `['list', kinds, paths, numbers, extras]` for n entries: `kinds` has one
  * WireKind letter per entry, `paths` the relative paths joined by NUL (which no path holds),
  * `numbers` three little-endian float64 per entry (mode, mtime in microseconds, size) and
- * `extras` `[position, extra]` pairs for the entries that have one. Far cheaper to encode and
+ * `extras` `[position, extra]` pairs for the entries that have one; a sixth item `true` marks the
+ * last batch of the tree, in place of an `end` message. Far cheaper to encode and
  * decode than an array per entry: an unchanged tree costs little more than its walk on both sides.
  */
-export type ListMessage = ['list', string, string, Uint8Array, Array<[number, unknown]>];
+export type ListMessage = ['list', string, string, Uint8Array, Array<[number, unknown]>, true?];
 
 /** Bytes of `numbers` per entry in a {@link ListMessage}. */
 export const LIST_NUMBERS_PER_ENTRY = 24;

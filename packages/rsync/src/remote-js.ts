@@ -257,6 +257,11 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   };
 
   // ---- the message loop -------------------------------------------------------------------
+  /** The whole tree was compared. With nothing outstanding, `done` follows at once and says it. */
+  const endOfList = (): void => {
+    ended = true;
+    if (answered !== requested) send(['listed', requested]);
+  };
   /** Handles one message; false when the master asked to stop. */
   const handle = async (msg: unknown[]): Promise<boolean> => {
     switch (msg[0]) {
@@ -275,11 +280,11 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
           if (failed) break;
         }
         flushRequests();
+        if (msg[5] === true && !failed) endOfList();
         return true;
       }
       case 'end':
-        ended = true;
-        send(['listed', requested]);
+        endOfList();
         return true;
       case 'files':
         for (const [index, bytes] of msg[1] as Array<[number, Uint8Array]>) {
@@ -323,7 +328,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     // Nothing written, created, removed or made writable, and every directory was found as the
     // source has it: they still are, so an unchanged tree is not looked at a second time.
     if (!dry && (touched || requested > 0 || changes.length > 0)) finalizeDirs();
-    await channel.send(['done', changes]);
+    await channel.send(['done', changes, requested]);
   } finally {
     files.cleanup();
   }
