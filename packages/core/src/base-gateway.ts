@@ -6,6 +6,7 @@ import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
 import { noteBigBuffer } from './memory-nudge.js';
+import { WritePool } from './write-pool.js';
 import { CHANNEL_ID_STEP, HEADER_SIZE, messageCodeName, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
 const log = createLog('core:gateway');
@@ -24,6 +25,11 @@ const BATCH_SIZE = 64 * 1024;
 /** Payloads at least this big are written apart from their header instead of copied. */
 const BATCH_PAYLOAD_MAX = 16 * 1024;
 
+/** Queues a write until `queue` is run: with no error it writes, with one it rejects. */
+function deferWrite(queue: Array<(error?: Error) => void>, write: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => queue.push((error) => (error ? reject(error) : write().then(resolve, reject))));
+}
+
 /** Traffic of one gateway: see `gateway.stats`. */
 export interface GatewayStats {
   /** Bytes of frames written (header + payload); the bootstrap is not counted. */
@@ -36,8 +42,13 @@ export interface GatewayStats {
 
 /** The byte stream under a gateway, as the message layer sees it. */
 export interface FrameSink {
-  /** Writes bytes; false means "wait for drain before writing more". */
-  write(chunk: Uint8Array): boolean;
+  /**
+   * Writes bytes; false means "wait for drain before writing more". `done`, when given, is
+   * called once the stream no longer holds `chunk` (written, or the stream is gone).
+   */
+  write(chunk: Uint8Array, done?: () => void): boolean;
+  /** `write` is done with a chunk when it calls `done`, so the chunk may be reused (see `Connection.copiesWrites`). */
+  readonly copiesWrites: boolean;
   /** Calls `callback` once when writing may go on. */
   onceDrain(callback: () => void): void;
   /** Stops or restarts reading (flow control of receive queues). */
@@ -69,6 +80,7 @@ export abstract class BaseGateway {
   /** Ends the wait for 'drain' (on drain, or when the connection is gone). */
   private releaseDrain: (() => void) | undefined;
   private readonly batch = new Uint8Array(BATCH_SIZE);
+  private readonly writePool = new WritePool();
   private batchLength = 0;
   private flushScheduled = false;
   private framesThisTick = 0;
@@ -123,35 +135,79 @@ export abstract class BaseGateway {
    * Writes one frame; resolves when the connection can take more. The payload may come in
    * parts (a big bytes item with its codec framing), written one after the other.
    */
-  protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    const sink = this.sink;
-    if (!sink || this.connectionError) throw this.connectionError ?? new GatewayClosedError({ gatewayId: this.id, exitCode: null, signal: null, reason: 'not connected' });
-    const parts = payload instanceof Uint8Array ? undefined : payload;
-    let length = 0;
-    if (parts) for (const part of parts) length += part.byteLength;
-    else length = (payload as Uint8Array).byteLength;
-    if (debugEnabled) log(this.id, 'sent', `<Message ${messageCodeName(code) ?? code} channel=${channelId} lendata=${length}>`);
-    this.counters.messagesSent++;
-    this.counters.bytesSent += HEADER_SIZE + length;
-    if (parts || length >= BATCH_PAYLOAD_MAX) {
+  protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
+    const deferred = this.deferredWrites(code, channelId);
+    if (deferred) return deferWrite(deferred, () => this.writeMessage(code, channelId, payload));
+    const sink = this.openSink();
+    const length = payload.byteLength;
+    this.countSent(code, channelId, length);
+    if (length >= BATCH_PAYLOAD_MAX) {
+      // An encoding this big was made for this one message: the memory nudge counts it.
       if (length >= SHARE_PAYLOAD_MIN) noteBigBuffer(length);
       this.flushWrites();
       sink.write(encodeHeader(code, channelId, length));
-      let accepted = true;
-      for (const part of parts ?? [payload as Uint8Array]) if (part.byteLength) accepted = sink.write(part);
-      this.noteWrite(accepted);
+      this.noteWrite(sink.write(payload));
     } else if (this.framesThisTick < DIRECT_FRAMES_PER_TICK && this.batchLength === 0) {
       // Written at once: a few sends followed by code that blocks the event loop still arrive.
       this.framesThisTick++;
       this.scheduleTick();
-      this.noteWrite(sink.write(encodeFrame(code, channelId, payload as Uint8Array)));
+      this.noteWrite(sink.write(encodeFrame(code, channelId, payload)));
     } else {
       if (this.batchLength + HEADER_SIZE + length > BATCH_SIZE) this.flushWrites();
-      writeFrameInto(this.batch, this.batchLength, code, channelId, payload as Uint8Array);
+      writeFrameInto(this.batch, this.batchLength, code, channelId, payload);
       this.batchLength += HEADER_SIZE + length;
       this.scheduleTick();
     }
     return this.draining ?? resolved;
+  }
+
+  /**
+   * Writes a big bytes item as one CHANNEL_DATA frame: the codec's framing around a copy of the
+   * item (a snapshot, as `send` promises). Where the stream is done with a chunk once its write
+   * completes, the copy is made in reused buffers: a bulk sender then makes no garbage.
+   */
+  private writeBytesItem(channelId: number, item: Uint8Array): Promise<void> {
+    const deferred = this.deferredWrites(MessageCode.CHANNEL_DATA, channelId);
+    if (deferred) {
+      const snapshot = Uint8Array.prototype.slice.call(item); // (Buffer#slice would be a view)
+      return deferWrite(deferred, () => this.writeBytesItem(channelId, snapshot));
+    }
+    const sink = this.openSink();
+    const { prefix, suffix } = this.codec.bytesFraming(item.byteLength);
+    const length = prefix.byteLength + item.byteLength + suffix.byteLength;
+    this.countSent(MessageCode.CHANNEL_DATA, channelId, length);
+    this.flushWrites();
+    const header = encodeHeader(MessageCode.CHANNEL_DATA, channelId, length);
+    if (sink.copiesWrites) {
+      this.noteWrite(this.writePool.writeCopied([header, prefix, item, suffix], (chunk, done) => sink.write(chunk, done)));
+    } else {
+      noteBigBuffer(item.byteLength);
+      sink.write(header);
+      sink.write(prefix);
+      let accepted = sink.write(Uint8Array.prototype.slice.call(item)); // (Buffer#slice would be a view)
+      if (suffix.byteLength) accepted = sink.write(suffix);
+      this.noteWrite(accepted);
+    }
+    return this.draining ?? resolved;
+  }
+
+  /**
+   * Where a message must wait instead of being written now (the master's channels whose
+   * CHANNEL_EXEC is still being prepared); undefined: write now.
+   */
+  protected deferredWrites(_code: MessageCode, _channelId: number): Array<(error?: Error) => void> | undefined {
+    return undefined;
+  }
+
+  private openSink(): FrameSink {
+    if (!this.sink || this.connectionError) throw this.connectionError ?? new GatewayClosedError({ gatewayId: this.id, exitCode: null, signal: null, reason: 'not connected' });
+    return this.sink;
+  }
+
+  private countSent(code: MessageCode, channelId: number, length: number): void {
+    if (debugEnabled) log(this.id, 'sent', `<Message ${messageCodeName(code) ?? code} channel=${channelId} lendata=${length}>`);
+    this.counters.messagesSent++;
+    this.counters.bytesSent += HEADER_SIZE + length;
   }
 
   /**
@@ -212,7 +268,6 @@ export abstract class BaseGateway {
     // Big payloads were assembled into their own buffer: their bytes values can share it. Small
     // ones are views of a read chunk, which a shared bytes value would keep alive.
     const share = payload.byteLength >= SHARE_PAYLOAD_MIN;
-    if (share) noteBigBuffer(payload.byteLength);
     let options = strconfig === this.lastStrconfig ? this.lastDecodeOptions : this.decodeOptions.get(strconfig);
     if (!options) {
       options = [
@@ -371,10 +426,7 @@ export abstract class BaseGateway {
       sendMessage: (code, channelId, payload) => this.writeMessage(code, channelId, payload),
       sendItem: (channelId, item) => {
         // A big bytes item is framed around one copy of itself, not copied into an encoding twice.
-        if (item instanceof Uint8Array && item.byteLength >= BATCH_PAYLOAD_MAX) {
-          const { prefix, suffix } = this.codec.bytesFraming(item.byteLength);
-          return this.writeMessage(MessageCode.CHANNEL_DATA, channelId, [prefix, item.slice(), suffix]);
-        }
+        if (item instanceof Uint8Array && item.byteLength >= BATCH_PAYLOAD_MAX) return this.writeBytesItem(channelId, item);
         return this.writeMessage(MessageCode.CHANNEL_DATA, channelId, this.codec.encode(item, { channels: this.refs }));
       },
       channelClosed: (channel) => {

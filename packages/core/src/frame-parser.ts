@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors.js';
+import { noteBigBuffer } from './memory-nudge.js';
 import { Message } from './message.js';
 import { HEADER_SIZE, MAX_PAYLOAD, isMessageCode } from './protocol.js';
 import type { MessageCode } from './protocol.js';
@@ -110,7 +111,7 @@ export class FrameParser {
         // its own from now on. (When a chunk holds exactly the payload, as a FrameReader
         // sends it, nothing is buffered yet and that chunk is passed on without a copy.)
         if (this.#buffered > 0 && this.#length >= ASSEMBLE_MIN && this.#length <= ASSEMBLE_MAX) {
-          const target = allocRaw(this.#length);
+          const target = allocPayload(this.#length);
           this.#assembled = this.#buffered;
           this.#copyInto(target, this.#buffered);
           this.#assembly = target;
@@ -257,9 +258,16 @@ export class FrameReader {
   #got = 0;
   /** After a bad header: every read goes to a new buffer and is emitted as it is. */
   #raw = false;
+  /** Bytes at the start of the stream that are not frames (a handshake), emitted as they come. */
+  #leading: number;
 
-  constructor(emit: (chunk: Uint8Array) => void) {
+  /**
+   * @param emit receives the chunks, in stream order
+   * @param leadingBytes bytes that precede the first frame (the worker's handshake byte), passed on as they are
+   */
+  constructor(emit: (chunk: Uint8Array) => void, leadingBytes = 0) {
     this.#emit = emit;
+    this.#leading = leadingBytes;
   }
 
   /** Where the next read should put its bytes (at most this buffer's length). */
@@ -286,6 +294,12 @@ export class FrameReader {
       return;
     }
     this.#end += n;
+    if (this.#leading > 0) {
+      const lead = Math.min(this.#leading, this.#end - this.#start);
+      this.#leading -= lead;
+      this.#emit(this.#buf.subarray(this.#start, this.#start + lead));
+      this.#start += lead;
+    }
     this.#scan();
   }
 
@@ -320,7 +334,7 @@ export class FrameReader {
       }
       if (HEADER_SIZE + length > OWN_BUFFER_MIN) {
         // A big frame: its payload goes to a buffer of its own, the rest is read straight into it.
-        const payload = allocRaw(length);
+        const payload = allocPayload(length);
         const head = at + HEADER_SIZE;
         payload.set(buf.subarray(head, end));
         this.#payload = payload;
@@ -346,6 +360,16 @@ export class FrameReader {
       this.#start = 0;
     }
   }
+}
+
+/**
+ * A buffer for one big payload. The memory nudge may collect first: the payloads before this
+ * one were usually dropped by now, and their memory is then reused for this one instead of new
+ * pages being faulted in (and the old ones given back to the OS later).
+ */
+function allocPayload(n: number): Uint8Array {
+  noteBigBuffer(n);
+  return allocRaw(n);
 }
 
 /** A buffer of its own (not the shared pool), not zero-filled. */

@@ -100,7 +100,8 @@ export class Gateway extends BaseGateway {
     });
     const writable = connection.writable;
     this.sink = {
-      write: (chunk) => writable.write(chunk),
+      write: (chunk, done) => writable.write(chunk, done),
+      copiesWrites: connection.copiesWrites === true,
       onceDrain: (callback) => writable.once('drain', callback),
       pause: () => connection.readable.pause(),
       resume: () => connection.readable.resume(),
@@ -179,12 +180,8 @@ export class Gateway extends BaseGateway {
   }
 
   /** Messages of channels whose CHANNEL_EXEC is still being prepared wait here, in order. */
-  protected override writeMessage(code: MessageCode, channelId: number, payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    const queued = code === MessageCode.CHANNEL_EXEC ? undefined : this.pendingExecs.get(channelId);
-    if (!queued) return super.writeMessage(code, channelId, payload);
-    return new Promise<void>((resolve, reject) =>
-      queued.push((error) => (error ? reject(error) : super.writeMessage(code, channelId, payload).then(resolve, reject))),
-    );
+  protected override deferredWrites(code: MessageCode, channelId: number): Array<(error?: Error) => void> | undefined {
+    return code === MessageCode.CHANNEL_EXEC ? undefined : this.pendingExecs.get(channelId);
   }
 
   protected override mapRemoteError(text: string, channel: Channel): string {

@@ -5,10 +5,13 @@ type Vm = typeof import('node:vm');
  * Big buffers (bulk items sent or received) are freed by V8 only at its next collection, and a
  * stream of 1 MiB items makes almost no other garbage, so collections come late: a plain Node
  * loop that allocates and drops 1 MiB buffers grows by ~38 MiB. A minor collection (a scavenge,
- * cheap when few young objects are alive) every few MiB of big buffers keeps that growth near
- * 10 MiB, and is faster overall than letting the pages pile up.
+ * cheap when few young objects are alive) every MiB of big buffers keeps that growth near
+ * 10 MiB, and is faster overall than letting the pages pile up: the receiver asks for it right
+ * before it allocates the next payload, so the memory of the one just dropped is reused at once.
+ * (Freeing more at a time lets malloc give the pages back to the OS, and faulting fresh pages
+ * in costs more than the collection.) Senders copy into reused buffers and make no such garbage.
  */
-const MIN_INTERVAL = 2 * 1024 * 1024;
+const MIN_INTERVAL = 1024 * 1024;
 const MAX_INTERVAL = 64 * 1024 * 1024;
 /**
  * A scavenge costs in proportion to the young objects still alive. When the program keeps many,

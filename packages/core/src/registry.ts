@@ -45,6 +45,13 @@ export interface Connection {
    * no watchdog thread of its own; otherwise it watches its parent process itself.
    */
   readonly diesWithMaster?: boolean;
+  /**
+   * The `writable` is done with a chunk when it calls that write's callback (an OS pipe or
+   * socket, which copies the bytes into the kernel). Big outgoing items are then copied into
+   * reused buffers. Leave it unset for streams that hand chunks on by reference (a PassThrough):
+   * those get a fresh copy per item. @default false
+   */
+  readonly copiesWrites?: boolean;
 }
 
 /** What core gives a transport for opening one worker. */

@@ -94,6 +94,7 @@ export {
   encodeFrame,
   encodeHeader,
   FrameParser,
+  FrameReader,
   splitShellWords,
   createLog,
 } from '@execnet/core';

@@ -8,6 +8,9 @@ export interface PopenOptions {
   cwd?: string;
 }
 
+/** A JavaScript worker writes one handshake byte before its frames. */
+const HANDSHAKE_LENGTH = 1;
+
 /** How a command shows up in errors: the loader program is long and always the same. */
 function displayCommand(argv: readonly string[]): string {
   return argv.map((word, i) => (i > 0 && (argv[i - 1] === '-e' || argv[i - 1] === 'eval') && word.length > 80 ? '<execnet loader>' : word)).join(' ');
@@ -27,7 +30,7 @@ class PopenTransport implements Transport {
     try {
       // Where the guard watches the workers, execa's exit cleanup adds nothing: core's exit hooks
       // kill the workers when this process exits, the guard when it dies.
-      child = await spawnWorker(argv, { cwd: this.options.cwd, protocol: context.worker.protocol, cleanup: !canGuard() });
+      child = await spawnWorker(argv, { cwd: this.options.cwd, protocol: context.worker.protocol, cleanup: !canGuard(), framesInPlace: HANDSHAKE_LENGTH });
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? `executable not found (${argv[0]})` : String((error as Error)?.message ?? error);
       throw new BootstrapError({ command, reason }, { cause: error });
@@ -44,6 +47,7 @@ class PopenTransport implements Transport {
       command,
       pid: child.pid,
       diesWithMaster: guarded,
+      copiesWrites: true, // child stdio are OS sockets
       kill: () => child.kill('SIGKILL'),
       wait: () => child.exited,
       ref: () => child.ref(),

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { frameSocketPair } from './frame-socket.js';
 
 /** A started local worker process and its streams. */
 export interface SpawnedProcess {
@@ -31,6 +32,12 @@ export interface SpawnOptions {
    * Not needed when the orphan guard watches the worker. @default true
    */
   cleanup?: boolean;
+  /**
+   * `fds` only: the worker's frames come over a local socket read in place (see
+   * frame-socket.ts) instead of a pipe that Node reads into 64 KiB chunks. The number is how many
+   * bytes precede the first frame (the handshake byte). @default undefined (a pipe)
+   */
+  framesInPlace?: number;
 }
 
 /**
@@ -42,9 +49,11 @@ export async function spawnWorker(argv: readonly string[], options: SpawnOptions
   const [file, ...args] = argv;
   // Imported when first needed: execa is ESM-only, and the CJS build must load on Node 18,
   // where require() of an ES module fails (import() works from CommonJS everywhere).
-  const { execa } = await import('execa');
+  const fds = options.protocol === 'fds';
+  const [{ execa }, frameSocket] = await Promise.all([import('execa'), fds && options.framesInPlace !== undefined ? frameSocketPair(options.framesInPlace) : undefined]);
   const child = execa(file!, args, {
-    stdio: options.protocol === 'fds' ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'ignore', 'ignore'],
+    // A descriptor number is handed to child_process as it is (execa's typings omit numbers past fd 2).
+    stdio: fds ? ['ignore', 'pipe', 'pipe', (frameSocket?.childFd ?? 'pipe') as 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'ignore', 'ignore'],
     buffer: false,
     reject: false,
     stripFinalNewline: false,
@@ -61,13 +70,19 @@ export async function spawnWorker(argv: readonly string[], options: SpawnOptions
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   child.catch(() => undefined);
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+  } catch (error) {
+    frameSocket?.local.destroy();
+    throw error;
+  } finally {
+    frameSocket?.releaseChildEnd(); // the child has its own copy now
+  }
   const streams = child.stdio as unknown as [Writable | null, Readable, Readable, Readable | null, Writable | null];
-  const fds = options.protocol === 'fds';
-  const fromWorker = fds ? streams[3]! : streams[1];
+  const fromWorker = frameSocket?.local ?? (fds ? streams[3]! : streams[1]);
   const toWorker = fds ? streams[4]! : streams[0]!;
   const stdout = fds ? streams[1] : undefined;
   const handles = [fromWorker, toWorker, streams[2], stdout].filter(Boolean) as unknown as Array<{ ref?(): void; unref?(): void }>;

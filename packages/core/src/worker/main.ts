@@ -43,7 +43,10 @@ export function main(config: WorkerConfig, localRequire: unknown, host?: Compile
   // their way while the streams are set up (frames wait in the pipe until then).
   const handshakeSent = config.inFd !== 0 && writeHandshake(config.outFd);
   const { input, output } = config.inFd === 0 ? takeOverStdio() : { input: openFd(config.inFd, 'read') as Readable, output: openFd(config.outFd, 'write') as Writable };
-  serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code), handshakeSent });
+  // fds 3/4 are sockets or files; the stdio wrapper of Bun and Deno reports a write done
+  // while stdout may still hold the chunk.
+  const outputCopiesWrites = config.inFd !== 0;
+  serveWorker(input, output, config, { localRequire, onExit: (code) => process.exit(code), handshakeSent, outputCopiesWrites });
   // Off the start-up path, but before remote code can block the event loop for good.
   if (config.watchdog === false) disableParentWatchdog();
   else setImmediate(startParentWatchdog);

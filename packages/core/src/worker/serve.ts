@@ -29,6 +29,8 @@ export interface ServeWorkerOptions {
   onExit(code: number): void;
   /** The handshake byte was written to the output's descriptor already (by the worker's entry point). */
   handshakeSent?: boolean;
+  /** `output` is done with a chunk when its write callback runs (a pipe, socket or file). */
+  outputCopiesWrites?: boolean;
 }
 
 /** Gateways served by this process (several in-process ones with the in-memory transport). */
@@ -81,7 +83,8 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
   output.on('error', () => finish(1)); // the master is gone: nobody to report to
   gateway.attach(
     {
-      write: (chunk) => output.write(chunk),
+      write: (chunk, done) => output.write(chunk, done),
+      copiesWrites: options.outputCopiesWrites === true,
       onceDrain: (callback) => output.once('drain', callback),
       pause: () => input.pause(),
       resume: () => input.resume(),
