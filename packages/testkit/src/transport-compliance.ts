@@ -214,6 +214,43 @@ export function runTransportCompliance(setup: TransportTestSetup): void {
       await ch.waitClose({ timeout: STEP_MS });
     }));
 
+    it('big items are snapshots: one buffer changed right after each send, both ways', { timeout: CASE_MS }, withGateway(async (gw) => {
+      // 600,000 bytes spans several write buffers; the sends are not awaited before the change.
+      const size = 600_000;
+      const count = 16;
+      const ch = gw.remoteExec(`
+        const firsts = [];
+        for (let k = 0; k < ${count}; k++) {
+          const item = await channel.receive();
+          firsts.push(item.every((b) => b === k) ? k : -1);
+        }
+        await channel.send(firsts);
+        const buf = Buffer.alloc(${size});
+        const sends = [];
+        for (let k = 0; k < ${count}; k++) {
+          buf.fill(k + 100);
+          sends.push(channel.send(buf));
+        }
+        buf.fill(0);
+        await Promise.all(sends);
+      `);
+      const buf = Buffer.alloc(size);
+      const sends: Array<Promise<void>> = [];
+      for (let k = 0; k < count; k++) {
+        buf.fill(k);
+        sends.push(ch.send(buf));
+      }
+      buf.fill(255);
+      await Promise.all(sends);
+      assert.deepEqual(await ch.receive({ timeout: STEP_MS }), Array.from({ length: count }, (_, k) => k), 'the worker received each item as it was when sent');
+      for (let k = 0; k < count; k++) {
+        const item = (await ch.receive({ timeout: STEP_MS })) as Uint8Array;
+        assert.equal(item.byteLength, size);
+        assert.ok(item.every((b) => b === k + 100), `item ${k} from the worker is as it was when sent`);
+      }
+      await ch.waitClose({ timeout: STEP_MS });
+    }));
+
     it('1,000 channels concurrently on one gateway', { timeout: CASE_MS }, withGateway(async (gw) => {
       const channels = Array.from({ length: 1000 }, () => gw.remoteExec('channel.send(await channel.receive() * 2)'));
       assert.equal(new Set(channels.map((ch) => ch.id)).size, 1000, 'distinct channel ids');
