@@ -6,7 +6,7 @@ import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
 import { noteBigBuffer } from './memory-nudge.js';
-import { WritePool } from './write-pool.js';
+import { writePool } from './write-pool.js';
 import { CHANNEL_ID_STEP, HEADER_SIZE, messageCodeName, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
 const log = createLog('core:gateway');
@@ -80,7 +80,6 @@ export abstract class BaseGateway {
   /** Ends the wait for 'drain' (on drain, or when the connection is gone). */
   private releaseDrain: (() => void) | undefined;
   private readonly batch = new Uint8Array(BATCH_SIZE);
-  private readonly writePool = new WritePool();
   private batchLength = 0;
   private flushScheduled = false;
   private framesThisTick = 0;
@@ -178,16 +177,17 @@ export abstract class BaseGateway {
     this.countSent(MessageCode.CHANNEL_DATA, channelId, length);
     this.flushWrites();
     const header = encodeHeader(MessageCode.CHANNEL_DATA, channelId, length);
+    sink.write(header);
+    sink.write(prefix);
+    let accepted: boolean;
     if (sink.copiesWrites) {
-      this.noteWrite(this.writePool.writeCopied([header, prefix, item, suffix], (chunk, done) => sink.write(chunk, done)));
+      accepted = writePool.writeCopied(item, (chunk, done) => sink.write(chunk, done));
     } else {
       noteBigBuffer(item.byteLength);
-      sink.write(header);
-      sink.write(prefix);
-      let accepted = sink.write(Uint8Array.prototype.slice.call(item)); // (Buffer#slice would be a view)
-      if (suffix.byteLength) accepted = sink.write(suffix);
-      this.noteWrite(accepted);
+      accepted = sink.write(Uint8Array.prototype.slice.call(item)); // (Buffer#slice would be a view)
     }
+    if (suffix.byteLength) accepted = sink.write(suffix);
+    this.noteWrite(accepted);
     return this.draining ?? resolved;
   }
 

@@ -1,7 +1,13 @@
+import { noteBigBuffer } from './memory-nudge.js';
+
 /** Size of one pooled write buffer. */
 const CHUNK_SIZE = 256 * 1024;
-/** Buffers kept for reuse; more can be in flight at once, but those are left to the collector. */
-const MAX_IDLE_CHUNKS = 8;
+/**
+ * Buffers kept for reuse, by all gateways of the process together (4 MiB). A write that the
+ * kernel takes at once reports so only on the next tick, so a sender that goes on at once has up
+ * to about two items' buffers out; more than this are left to the collector.
+ */
+const MAX_IDLE_CHUNKS = 16;
 
 /** Writes one chunk; `done` is called once the stream no longer needs its bytes. */
 export type ChunkWriter = (chunk: Uint8Array, done: () => void) => boolean;
@@ -16,45 +22,36 @@ export type ChunkWriter = (chunk: Uint8Array, done: () => void) => boolean;
  * no collections for it, and its pages stay mapped instead of being returned to the OS and
  * faulted in again.
  */
-export class WritePool {
+class WritePool {
   readonly #idle: Uint8Array[] = [];
 
   /**
-   * Copies `parts` (one frame: header, codec framing, payload, …) into pooled buffers and writes
-   * them in order with `write`. Returns what the last write returned (false: wait for 'drain').
+   * Copies `bytes` into pooled buffers and writes them in order with `write`. Returns what the
+   * last write returned (false: wait for 'drain').
    */
-  writeCopied(parts: readonly Uint8Array[], write: ChunkWriter): boolean {
+  writeCopied(bytes: Uint8Array, write: ChunkWriter): boolean {
     let accepted = true;
-    let chunk = this.#take();
-    let used = 0;
-    for (const part of parts) {
-      let at = 0;
-      while (at < part.byteLength) {
-        const n = Math.min(CHUNK_SIZE - used, part.byteLength - at);
-        chunk.set(n === part.byteLength ? part : part.subarray(at, at + n), used);
-        used += n;
-        at += n;
-        if (used === CHUNK_SIZE) {
-          accepted = this.#write(chunk, used, write);
-          chunk = this.#take();
-          used = 0;
-        }
-      }
+    for (let at = 0; at < bytes.byteLength; at += CHUNK_SIZE) {
+      const n = Math.min(CHUNK_SIZE, bytes.byteLength - at);
+      const chunk = this.#take();
+      chunk.set(n === bytes.byteLength ? bytes : bytes.subarray(at, at + n));
+      accepted = write(n === CHUNK_SIZE ? chunk : chunk.subarray(0, n), () => this.#give(chunk));
     }
-    if (used > 0) accepted = this.#write(chunk, used, write);
-    else this.#give(chunk);
     return accepted;
   }
 
-  #write(chunk: Uint8Array, used: number, write: ChunkWriter): boolean {
-    return write(used === CHUNK_SIZE ? chunk : chunk.subarray(0, used), () => this.#give(chunk));
-  }
-
   #take(): Uint8Array {
-    return this.#idle.pop() ?? new Uint8Array(CHUNK_SIZE);
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    // A new buffer now may be garbage later (when more are out than the pool keeps).
+    noteBigBuffer(CHUNK_SIZE);
+    return new Uint8Array(CHUNK_SIZE);
   }
 
   #give(chunk: Uint8Array): void {
     if (this.#idle.length < MAX_IDLE_CHUNKS) this.#idle.push(chunk);
   }
 }
+
+/** The pool of the process: its buffers serve every gateway. */
+export const writePool = new WritePool();
