@@ -49,6 +49,8 @@ export interface FrameSink {
   write(chunk: Uint8Array, done?: () => void): boolean;
   /** `write` is done with a chunk when it calls `done`, so the chunk may be reused (see `Connection.copiesWrites`). */
   readonly copiesWrites: boolean;
+  /** Bytes written but not yet taken by the OS. */
+  pending(): number;
   /** Calls `callback` once when writing may go on. */
   onceDrain(callback: () => void): void;
   /** Stops or restarts reading (flow control of receive queues). */
@@ -181,7 +183,7 @@ export abstract class BaseGateway {
     sink.write(prefix);
     let accepted: boolean;
     if (sink.copiesWrites) {
-      accepted = writePool.writeCopied(item, (chunk, done) => sink.write(chunk, done));
+      accepted = writePool.writeCopied(item, (chunk, done) => sink.write(chunk, done), () => sink.pending());
     } else {
       noteBigBuffer(item.byteLength);
       accepted = sink.write(Uint8Array.prototype.slice.call(item)); // (Buffer#slice would be a view)

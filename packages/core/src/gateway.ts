@@ -101,6 +101,7 @@ export class Gateway extends BaseGateway {
     const writable = connection.writable;
     this.sink = {
       write: (chunk, done) => writable.write(chunk, done),
+      pending: () => writable.writableLength,
       copiesWrites: connection.copiesWrites === true,
       onceDrain: (callback) => writable.once('drain', callback),
       pause: () => connection.readable.pause(),

@@ -9,7 +9,7 @@ const CHUNK_SIZE = 256 * 1024;
  */
 const MAX_IDLE_CHUNKS = 16;
 
-/** Writes one chunk; `done` is called once the stream no longer needs its bytes. */
+/** Writes one chunk; `done` is called once the stream no longer needs its bytes (it may be called more than once). */
 export type ChunkWriter = (chunk: Uint8Array, done: () => void) => boolean;
 
 /**
@@ -27,16 +27,27 @@ class WritePool {
 
   /**
    * Copies `bytes` into pooled buffers and writes them in order with `write`. Returns what the
-   * last write returned (false: wait for 'drain').
+   * last write returned (false: wait for 'drain'). `pending` tells how many bytes the stream
+   * still holds: when it took everything at once, the buffers come back right away (the
+   * callbacks of such writes only run on the next tick, after a sender's next `send`).
    */
-  writeCopied(bytes: Uint8Array, write: ChunkWriter): boolean {
+  writeCopied(bytes: Uint8Array, write: ChunkWriter, pending: () => number): boolean {
     let accepted = true;
+    const out: Array<() => void> = [];
     for (let at = 0; at < bytes.byteLength; at += CHUNK_SIZE) {
       const n = Math.min(CHUNK_SIZE, bytes.byteLength - at);
       const chunk = this.#take();
       chunk.set(n === bytes.byteLength ? bytes : bytes.subarray(at, at + n));
-      accepted = write(n === CHUNK_SIZE ? chunk : chunk.subarray(0, n), () => this.#give(chunk));
+      let back = false;
+      const giveBack = () => {
+        if (back) return;
+        back = true;
+        this.#give(chunk);
+      };
+      out.push(giveBack);
+      accepted = write(n === CHUNK_SIZE ? chunk : chunk.subarray(0, n), giveBack);
     }
+    if (pending() === 0) for (const giveBack of out) giveBack();
     return accepted;
   }
 

@@ -84,6 +84,7 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
   gateway.attach(
     {
       write: (chunk, done) => output.write(chunk, done),
+      pending: () => output.writableLength,
       copiesWrites: options.outputCopiesWrites === true,
       onceDrain: (callback) => output.once('drain', callback),
       pause: () => input.pause(),
