@@ -17,10 +17,11 @@ const QUEUE_LOW_WATER = 1024 * 1024;
 /** Payloads at least this big lend their memory to the bytes values decoded from them. */
 const SHARE_PAYLOAD_MIN = 64 * 1024;
 /**
- * The first frames of a tick are written at once; after that a burst is collected into a
- * buffer of BATCH_SIZE and written together at the end of the tick (one write, not thousands).
+ * The first frames after something was read (or after the last batch) are written at once;
+ * after that a burst is collected into a buffer of BATCH_SIZE and written together at the end
+ * of the tick (one write, not thousands). A request/reply exchange thus never waits for a tick.
  */
-const DIRECT_FRAMES_PER_TICK = 16;
+const DIRECT_FRAMES = 16;
 const BATCH_SIZE = 64 * 1024;
 /** Payloads at least this big are written apart from their header instead of copied. */
 const BATCH_PAYLOAD_MAX = 16 * 1024;
@@ -84,7 +85,7 @@ export abstract class BaseGateway {
   private readonly batch = new Uint8Array(BATCH_SIZE);
   private batchLength = 0;
   private flushScheduled = false;
-  private framesThisTick = 0;
+  private directFrames = 0;
   private queuedBytes = 0;
   private waitingReceivers = 0;
   private paused = false;
@@ -125,6 +126,7 @@ export abstract class BaseGateway {
   /** Feeds bytes read from the connection. A corrupt stream ends the gateway with a clear error. */
   protected receiveBytes(chunk: Uint8Array): void {
     this.counters.bytesReceived += chunk.byteLength;
+    this.directFrames = 0;
     try {
       this.parser.push(chunk);
     } catch (error) {
@@ -148,10 +150,9 @@ export abstract class BaseGateway {
       this.flushWrites();
       sink.write(encodeHeader(code, channelId, length));
       this.noteWrite(sink.write(payload));
-    } else if (this.framesThisTick < DIRECT_FRAMES_PER_TICK && this.batchLength === 0) {
+    } else if (this.directFrames < DIRECT_FRAMES && this.batchLength === 0) {
       // Written at once: a few sends followed by code that blocks the event loop still arrive.
-      this.framesThisTick++;
-      this.scheduleTick();
+      this.directFrames++;
       this.noteWrite(sink.write(encodeFrame(code, channelId, payload)));
     } else {
       if (this.batchLength + HEADER_SIZE + length > BATCH_SIZE) this.flushWrites();
@@ -251,7 +252,7 @@ export abstract class BaseGateway {
 
   private readonly flushTick = (): void => {
     this.flushScheduled = false;
-    this.framesThisTick = 0;
+    this.directFrames = 0;
     if (!this.connectionError) this.flushWrites();
   };
 

@@ -339,6 +339,21 @@ export class Gateway extends BaseGateway {
     else this.connection.unref?.();
   }
 
+  /** Resolves when the worker's stderr has ended (it has none: at once), or after `ms`. */
+  private stderrEnd(ms: number): Promise<void> {
+    const stderr = this.connection.stderr;
+    if (!stderr || stderr.readableEnded || stderr.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stderr.off('end', done).off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stderr.once('end', done).once('close', done);
+    });
+  }
+
   private waitExit(ms: number): Promise<ExitStatus | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), ms);
@@ -379,8 +394,9 @@ export class Gateway extends BaseGateway {
       this.resolveEnded();
       return;
     }
-    // Wait briefly for the exit status, so the error can say how the worker ended.
-    await this.waitExit(EXIT_STATUS_WAIT_MS);
+    // Wait briefly for the exit status and the rest of stderr, so the error can say how the
+    // worker ended and what it said last (the streams end in no particular order).
+    await Promise.all([this.waitExit(EXIT_STATUS_WAIT_MS), this.stderrEnd(EXIT_STATUS_WAIT_MS)]);
     const status = this.exitStatus ?? { code: null, signal: null };
     const stderrTail = this.stderrTail.get();
     if (!this.handshaken) {
