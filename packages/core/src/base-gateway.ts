@@ -5,7 +5,7 @@ import { createLog, debugEnabled } from './debug.js';
 import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
 import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
-import { noteBigBuffer } from './memory-nudge.js';
+import { noteBigBufferSent } from './memory-nudge.js';
 import { writePool } from './write-pool.js';
 import { CHANNEL_ID_STEP, HEADER_SIZE, messageCodeName, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
 
@@ -146,7 +146,7 @@ export abstract class BaseGateway {
     this.countSent(code, channelId, length);
     if (length >= BATCH_PAYLOAD_MAX) {
       // An encoding this big was made for this one message: the memory nudge counts it.
-      if (length >= SHARE_PAYLOAD_MIN) noteBigBuffer(length);
+      if (length >= SHARE_PAYLOAD_MIN) noteBigBufferSent(length);
       this.flushWrites();
       sink.write(encodeHeader(code, channelId, length));
       this.noteWrite(sink.write(payload));
@@ -186,7 +186,7 @@ export abstract class BaseGateway {
     if (sink.copiesWrites) {
       accepted = writePool.writeCopied(item, (chunk, done) => sink.write(chunk, done), () => sink.pending());
     } else {
-      noteBigBuffer(item.byteLength);
+      noteBigBufferSent(item.byteLength);
       accepted = sink.write(Uint8Array.prototype.slice.call(item)); // (Buffer#slice would be a view)
     }
     if (suffix.byteLength) accepted = sink.write(suffix);

@@ -1,4 +1,4 @@
-import { noteBigBuffer } from './memory-nudge.js';
+import { noteBigBufferSent } from './memory-nudge.js';
 
 /** Size of one pooled write buffer. */
 const CHUNK_SIZE = 256 * 1024;
@@ -55,7 +55,7 @@ class WritePool {
     const idle = this.#idle.pop();
     if (idle) return idle;
     // A new buffer now may be garbage later (when more are out than the pool keeps).
-    noteBigBuffer(CHUNK_SIZE);
+    noteBigBufferSent(CHUNK_SIZE);
     return new Uint8Array(CHUNK_SIZE);
   }
 
