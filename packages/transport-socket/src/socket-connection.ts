@@ -68,6 +68,7 @@ export function socketConnection(socket: Socket, address: string, command: strin
   return {
     readable: frames,
     writable: socket,
+    copiesWrites: true, // a net.Socket is done with a chunk once its write callback runs
     stdout,
     stderr,
     command,
