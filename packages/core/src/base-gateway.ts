@@ -369,6 +369,7 @@ export abstract class BaseGateway {
    */
   protected hold(delta: number): void {
     this.holds += delta;
+    if (!this.observesHolds) return;
     if (this.holds > 0) {
       if (!this.held) {
         this.held = true;
@@ -388,8 +389,13 @@ export abstract class BaseGateway {
     }
   };
 
-  /** Called when the gateway starts or stops having waiters. */
+  /** Called when the gateway starts or stops having waiters (if {@link observesHolds}). */
   protected holdsChanged(_busy: boolean): void {}
+
+  /** False where nothing listens to {@link holdsChanged}: waiters are then only counted. */
+  protected get observesHolds(): boolean {
+    return true;
+  }
 
   /** Lets the master rewrite remote stack traces (source maps of shipped modules). */
   protected mapRemoteError(text: string, _channel: Channel): string {

@@ -14,6 +14,9 @@ import { gatewayPool } from './helpers.js';
 
 /** Reads exactly `n` characters (fewer at the end of the stream), like execnet's file.read(n). */
 async function read(stream: Readable, n: number): Promise<string> {
+  // A stream emits 'readable' at once when a first 'readable' listener is added while it holds
+  // data; one listener that stays keeps the waits below from spinning on that (and starving I/O).
+  if (stream.listenerCount('readable') === 0) stream.on('readable', () => undefined);
   for (;;) {
     const chunk = stream.read(n) as string | null;
     if (chunk !== null) return chunk;

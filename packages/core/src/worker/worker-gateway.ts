@@ -34,6 +34,11 @@ export class WorkerGateway extends BaseGateway {
     super(id, codec, true);
   }
 
+  /** A worker's process lifetime does not follow its waiters (see `serve.ts`). */
+  protected override get observesHolds(): boolean {
+    return false;
+  }
+
   /** Starts serving over `sink`; `onTerminate` runs once when the master is done with us. */
   attach(sink: FrameSink, onTerminate: () => void): void {
     this.sink = sink;
