@@ -123,6 +123,8 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     send(['reqs', requests]);
     requests = [];
   };
+  /** Directories this sync made (or would make): nothing in them needs an lstat. */
+  const freshDirs = new Set<string>();
   const dirEntry = (rel: string, path: string, st: fsModule.BigIntStats | undefined, mode: number, mtimeUs: number, names: unknown): void => {
     if (st && !st.isDirectory()) {
       if (!dry) remove(path);
@@ -131,6 +133,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     }
     if (!st) {
       if (!dry) fs.mkdirSync(path, { mode: 0o700 });
+      freshDirs.add(rel);
       changes.push([rel, 'mkdir']);
     } else {
       if (modeOf(st) !== mode || micros(st) !== mtimeUs) changes.push([rel, 'attrs']);
@@ -216,6 +219,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     }
     try {
       if (!st && !dry) fs.mkdirSync(dest, { recursive: true, mode: 0o700 });
+      if (!st) freshDirs.add('');
       if (!st) changes.push(['', 'mkdir']);
       else dirEntry('', dest, st, mode, mtimeUs, names);
       if (!st && !dry) dirs.push([dest, '', mode, mtimeUs]);
@@ -230,7 +234,10 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     if (!validRel(rel) || (rel === '') !== (idx === 0)) throw new Error(`bad entry path ${JSON.stringify(rel)}`);
     const path = pathOf(rel);
     try {
-      const st = fs.lstatSync(path, { bigint: true, throwIfNoEntry: false });
+      // The source lists a directory before its entries; in one made just now there is nothing.
+      const slash = rel.lastIndexOf('/');
+      const inFreshDir = idx > 0 && freshDirs.has(slash < 0 ? '' : rel.slice(0, slash));
+      const st = inFreshDir ? undefined : fs.lstatSync(path, { bigint: true, throwIfNoEntry: false });
       if (idx === 0) {
         if (!rootEntry(st, mode, mtimeUs, extra)) failed = true;
       } else if (kind === 'f') {
