@@ -296,7 +296,7 @@ export class JsTarget extends BaseTarget {
    * BATCH_SIZE bytes: per-message costs, not bytes, bound the speed for small files.
    */
   private async sendSmallFiles(): Promise<void> {
-    const items: Array<[number, Uint8Array]> = [];
+    const items: Array<[number, number]> = [];
     const done: SourceEntry[] = [];
     let used = 0;
     while (this.queue.length > 0 && items.length < BATCH_FILES && this.isSmallFull(this.queue[0] as Request)) {
@@ -320,7 +320,7 @@ export class JsTarget extends BaseTarget {
           break;
         }
         const got = readFully(fd, this.batch.subarray(used), size, 0);
-        items.push([entry.index, this.batch.subarray(used, used + got)]);
+        items.push([entry.index, got]);
         used += got;
         done.push(entry);
         this.ctx.verbose(this.spec.gateway, entry.rel);
@@ -336,9 +336,10 @@ export class JsTarget extends BaseTarget {
     }
     if (items.length > 0) {
       await this.window.acquire(used);
-      // send() encodes synchronously, so the batch buffer is free again at once. Waiting until
-      // the connection takes more keeps few encoded messages alive (see memory-pacer.ts).
-      await this.sendNow(['files', items]);
+      // The contents follow as one bytes item, copied at once by send(): the batch buffer is free
+      // again right away. Waiting until the connection takes more keeps little in flight.
+      this.post(['files', items]);
+      await this.sendNow(this.batch.subarray(0, used));
       pace(used);
     }
     for (const entry of done) this.handledOnce(entry);
@@ -398,7 +399,8 @@ export class JsTarget extends BaseTarget {
         const got = source(() => readSync(fd, this.chunk, 0, CHUNK_SIZE, pos));
         if (got === 0) break;
         await this.window.acquire(got);
-        await this.sendNow(['data', entry.index, this.chunk.subarray(0, got)]);
+        this.post(['data', entry.index]);
+        await this.sendNow(this.chunk.subarray(0, got));
         pos += got;
         pace(got);
         this.report.literalBytes += got;

@@ -5,7 +5,7 @@
  */
 
 /** Version of the JavaScript protocol; the master ships the remote side, so both always match. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Operations the master sends. */
 export const ToWorker = {
@@ -13,9 +13,13 @@ export const ToWorker = {
   LIST: 'list',
   /** `['end']`: the tree is complete (or the last `list` message says so). */
   END: 'end',
-  /** `['files', [[index, bytes], …]]`: the whole content of small files, batched. */
+  /**
+   * `['files', [[index, length], …]]`, then one bytes item: the whole content of small files,
+   * batched, one after the other. (Bytes items are sent from reused buffers, an encoding would be
+   * a new one per message.)
+   */
   FILES: 'files',
-  /** `['data', index, bytes]`: the next chunk of a file sent in chunks. */
+  /** `['data', index]`, then one bytes item: the next chunk of a file sent in chunks. */
   DATA: 'data',
   /** `['delta', index, ops]`: ops are literal bytes or `[offset, length]` copies from the old file. */
   DELTA: 'delta',

@@ -34,7 +34,7 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
   const fs = require('node:fs') as typeof fsModule;
   const pathMod = require('node:path') as typeof pathModule;
   const crypto = require('node:crypto') as typeof cryptoModule;
-  if (kwargs.version !== 2) throw new Error(`rsync protocol version ${String(kwargs.version)} is not supported by this worker`);
+  if (kwargs.version !== 3) throw new Error(`rsync protocol version ${String(kwargs.version)} is not supported by this worker`);
   const dest = String(kwargs.dest);
   const dry = Boolean(kwargs.dryRun);
   const del = Boolean(kwargs.deleteExtra);
@@ -269,6 +269,12 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
     ended = true;
     if (answered !== requested) send(['listed', requested]);
   };
+  /** The bytes item that follows a `files` or `data` message. */
+  const fileBytes = async (): Promise<Uint8Array> => {
+    const bytes = await channel.receive();
+    if (!(bytes instanceof Uint8Array)) throw new Error('rsync: file contents expected after a files or data message');
+    return bytes;
+  };
   /** Handles one message; false when the master asked to stop. */
   const handle = async (msg: unknown[]): Promise<boolean> => {
     switch (msg[0]) {
@@ -293,14 +299,20 @@ export async function rsyncRemote(channel: RemoteChannel, kwargs: RemoteConfig, 
       case 'end':
         endOfList();
         return true;
-      case 'files':
-        for (const [index, bytes] of msg[1] as Array<[number, Uint8Array]>) {
-          files.whole(index, bytes);
+      case 'files': {
+        // protocol.ts FILES: the lengths, then the contents one after the other as one bytes item.
+        const bytes = await fileBytes();
+        let at = 0;
+        for (const [index, length] of msg[1] as Array<[number, number]>) {
+          files.whole(index, bytes.subarray(at, at + length));
+          at += length;
           answered++;
         }
+        if (at !== bytes.byteLength) throw new Error('malformed files message');
         return true;
+      }
       case 'data':
-        files.chunk(msg[1] as number, msg[2] as Uint8Array);
+        files.chunk(msg[1] as number, await fileBytes());
         return true;
       case 'delta':
         files.delta(msg[1] as number, msg[2] as unknown[]);

@@ -85,7 +85,8 @@ describe('the JavaScript remote side', () => {
     assert.deepEqual(await s.nextReal(), ['listed', 1]);
     s.push(['delta', 1, [[0, 8192]]], ['eof', 1, createHash('md5').update('something else').digest()]);
     assert.deepEqual(await s.nextReal(), ['reqs', [[1, 'full', true, null]]]);
-    s.push(['files', [[1, Buffer.from('the real content')]]]);
+    s.push(['files', [[1, Buffer.byteLength('the real content')]]]);
+    s.push(Buffer.from('the real content'));
     const acks = await s.nextReal();
     assert.deepEqual([acks[0], acks[2]], ['acks', [[1, 'written']]]);
     assert.equal((await s.nextReal())[0], 'done');
@@ -109,7 +110,8 @@ describe('the JavaScript remote side', () => {
     const running = rsyncRemote(s.channel, config(dest), req as NodeRequire, helpers);
     s.push(encodeList([['', 'd', 0o755, us(1), 0, null], ['big', 'f', 0o644, us(1), 1 << 20, null]]), ['end']);
     assert.deepEqual(await s.nextReal(), ['reqs', [[1, 'full', false, null]]]);
-    s.push(['data', 1, Buffer.alloc(4096)]);
+    s.push(['data', 1]);
+    s.push(Buffer.alloc(4096));
     s.push(['abort']);
     await running;
     assert.deepEqual(readdirSync(dest), []);
