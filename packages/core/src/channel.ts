@@ -114,17 +114,29 @@ export class Channel implements AsyncIterable<unknown> {
   }
 
   /** Yields received values until the channel ends; a remote error is thrown out of the loop. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
-    for (;;) {
-      let item: unknown;
-      try {
-        item = await this.receive();
-      } catch (error) {
-        if (error instanceof EOFError) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
+    // A plain iterator, not an async generator: one promise per item fewer in `for await` loops.
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    let finished = false;
+    const iterator: AsyncIterableIterator<unknown> = {
+      next: () => {
+        if (finished) return Promise.resolve(done);
+        return this.receive().then(
+          (value): IteratorResult<unknown> => ({ done: false, value }),
+          (error: unknown) => {
+            finished = true;
+            if (error instanceof EOFError) return done;
+            throw error;
+          },
+        );
+      },
+      return: () => {
+        finished = true;
+        return Promise.resolve(done);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /**

@@ -118,6 +118,22 @@ for (const codec of ['execnet', 'msgpack']) {
       assert.deepEqual(items, [1]);
     });
 
+    it('iteration: break leaves the rest queued; the iterator is done after the end or an error', async () => {
+      const ch = gw.remoteExec('for (let i = 1; i <= 3; i++) await channel.send(i)');
+      for await (const item of ch) {
+        assert.equal(item, 1);
+        break;
+      }
+      assert.equal(await ch.receive(), 2, 'break took only the first item');
+      const it = ch[Symbol.asyncIterator]();
+      const [a, b] = await Promise.all([it.next(), it.next()]);
+      assert.deepEqual([a, b], [{ done: false, value: 3 }, { done: true, value: undefined }], 'concurrent next() calls take items in order, then the end');
+      assert.deepEqual(await it.next(), { done: true, value: undefined }, 'done stays done');
+      const failing = gw.remoteExec('throw new Error("fail")')[Symbol.asyncIterator]();
+      await assert.rejects(failing.next(), RemoteError);
+      assert.deepEqual(await failing.next(), { done: true, value: undefined }, 'after the error, done');
+    });
+
     it('channels inside a tuple work, sent by the master', async () => {
       const ch = gw.remoteExec(`
         const [ch1, ch2] = await channel.receive();
