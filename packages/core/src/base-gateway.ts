@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Codec, DecodeOptions, StringOptions } from '@execnet/serializer';
 import { Channel } from './channel.js';
 import type { ChannelHost } from './channel-host.js';
@@ -57,6 +58,26 @@ export interface FrameSink {
   /** Stops or restarts reading (flow control of receive queues). */
   pause(): void;
   resume(): void;
+}
+
+/**
+ * The sink of a gateway that writes frames to `output` and reads them from `input`.
+ * @param copiesWrites `output` is done with a chunk when its write callback runs (see `Connection.copiesWrites`)
+ */
+export function streamSink(output: Writable, input: Readable, copiesWrites: boolean): FrameSink {
+  return {
+    write: (chunk, done) => output.write(chunk, done),
+    pending: () => output.writableLength,
+    copiesWrites,
+    onceDrain: (callback) => output.once('drain', callback),
+    pause: () => input.pause(),
+    resume: () => input.resume(),
+  };
+}
+
+/** A copy of `item` (`Buffer#slice` would be a view): what a sent value must be. */
+function snapshot(item: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(item);
 }
 
 /** Channels default to execnet's channel string options: Python 2 `str` loads as text. */
@@ -171,8 +192,8 @@ export abstract class BaseGateway {
   private writeBytesItem(channelId: number, item: Uint8Array): Promise<void> {
     const deferred = this.deferredWrites(MessageCode.CHANNEL_DATA, channelId);
     if (deferred) {
-      const snapshot = Uint8Array.prototype.slice.call(item); // (Buffer#slice would be a view)
-      return deferWrite(deferred, () => this.writeBytesItem(channelId, snapshot));
+      const copy = snapshot(item);
+      return deferWrite(deferred, () => this.writeBytesItem(channelId, copy));
     }
     const sink = this.openSink();
     const { prefix, suffix } = this.codec.bytesFraming(item.byteLength);
@@ -187,7 +208,7 @@ export abstract class BaseGateway {
       accepted = writePool.writeCopied(item, (chunk, done) => sink.write(chunk, done), () => sink.pending());
     } else {
       noteBigBufferSent(item.byteLength);
-      accepted = sink.write(Uint8Array.prototype.slice.call(item)); // (Buffer#slice would be a view)
+      accepted = sink.write(snapshot(item));
     }
     if (suffix.byteLength) accepted = sink.write(suffix);
     this.noteWrite(accepted);

@@ -1,5 +1,5 @@
 import type { Codec, StringOptions } from '@execnet/serializer';
-import { BaseGateway } from './base-gateway.js';
+import { BaseGateway, streamSink } from './base-gateway.js';
 import { reconfigureItem, type Channel } from './channel.js';
 import { createLog } from './debug.js';
 import { BootstrapError, GatewayClosedError, TimeoutError } from './errors.js';
@@ -99,14 +99,7 @@ export class Gateway extends BaseGateway {
       setTimeout(() => void this.onEnd(), EXIT_STATUS_WAIT_MS).unref();
     });
     const writable = connection.writable;
-    this.sink = {
-      write: (chunk, done) => writable.write(chunk, done),
-      pending: () => writable.writableLength,
-      copiesWrites: connection.copiesWrites === true,
-      onceDrain: (callback) => writable.once('drain', callback),
-      pause: () => connection.readable.pause(),
-      resume: () => connection.readable.resume(),
-    };
+    this.sink = streamSink(writable, connection.readable, connection.copiesWrites === true);
     writable.on('error', (error) => log(this.id, 'write error:', error.message));
     this.forwardOutput(onOutput);
     const readable = connection.readable;

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { execnetCodec, msgpackCodec, type CodecName } from '@execnet/serializer';
+import { streamSink } from '../base-gateway.js';
 import { HANDSHAKE_BYTE } from '../protocol.js';
 import { setBuiltinRequire } from './builtin.js';
 import { WorkerGateway, type JsExecModel } from './worker-gateway.js';
@@ -81,19 +82,9 @@ export function serveWorker(input: Readable, output: Writable, config: ServeWork
     setTimeout(() => finish(code), FLUSH_GRACE_MS).unref();
   };
   output.on('error', () => finish(1)); // the master is gone: nobody to report to
-  gateway.attach(
-    {
-      write: (chunk, done) => output.write(chunk, done),
-      pending: () => output.writableLength,
-      copiesWrites: options.outputCopiesWrites === true,
-      onceDrain: (callback) => output.once('drain', callback),
-      pause: () => input.pause(),
-      resume: () => input.resume(),
-    },
-    () => {
-      void gateway.waitIdle(EXIT_GRACE_MS).then(() => exit(0));
-    },
-  );
+  gateway.attach(streamSink(output, input, options.outputCopiesWrites === true), () => {
+    void gateway.waitIdle(EXIT_GRACE_MS).then(() => exit(0));
+  });
   input.on('data', (chunk: Uint8Array) => gateway.feed(chunk));
   input.on('end', () => gateway.inputEnded());
   input.on('error', () => gateway.inputEnded());
