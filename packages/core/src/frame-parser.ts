@@ -362,6 +362,41 @@ export class FrameReader {
   }
 }
 
+/** The `onread` option of `net.Socket` and `net.connect`: where to read, and what was read. */
+export interface ReadInPlace {
+  buffer: () => Uint8Array;
+  callback: (bytesRead: number) => boolean;
+}
+
+/** The parts of a socket that {@link frameReadingSocket} uses. */
+interface FrameSocketEvents {
+  emit(event: 'data', chunk: Uint8Array): boolean;
+  prependListener(event: 'end', listener: () => void): unknown;
+}
+
+/**
+ * A socket that reads frames in place with a {@link FrameReader}: `open` makes it with the
+ * `onread` option it is given; the socket then emits 'data' with chunks that end at frame
+ * boundaries, each valid only during its event.
+ * @param leadingBytes bytes before the first frame (the worker's handshake byte), passed on as they are
+ * @example
+ * const socket = frameReadingSocket((onread) => net.connect({ path, onread }))
+ */
+export function frameReadingSocket<S extends FrameSocketEvents>(open: (onread: ReadInPlace) => S, leadingBytes = 0): S {
+  let socket: S | undefined;
+  const reader = new FrameReader((chunk) => socket!.emit('data', chunk), leadingBytes);
+  socket = open({
+    buffer: () => reader.readTarget(),
+    callback: (n) => {
+      reader.bytesRead(n);
+      return true;
+    },
+  });
+  // The last bytes of an incomplete frame reach the parser before 'end' does.
+  socket.prependListener('end', () => reader.flush());
+  return socket;
+}
+
 /**
  * A buffer for one big payload. The memory nudge may collect first: the payloads before this
  * one were usually dropped by now, and their memory is then reused for this one instead of new

@@ -60,7 +60,8 @@ export {
 } from './errors.js';
 export { MessageCode, HEADER_SIZE, MAX_PAYLOAD } from './protocol.js';
 export { Message, encodeFrame, encodeHeader } from './message.js';
-export { FrameParser, FrameReader } from './frame-parser.js';
+export { FrameParser, FrameReader, frameReadingSocket } from './frame-parser.js';
+export type { ReadInPlace } from './frame-parser.js';
 export { splitShellWords } from './shell-words.js';
 export { createLog } from './debug.js';
 export {

@@ -95,6 +95,7 @@ export {
   encodeHeader,
   FrameParser,
   FrameReader,
+  frameReadingSocket,
   splitShellWords,
   createLog,
 } from '@execnet/core';
@@ -124,6 +125,7 @@ export type {
   RuntimeSpec,
   XSpecValue,
   WaitOptions,
+  ReadInPlace,
 } from '@execnet/core';
 
 // ---- @execnet/transport-popen -----------------------------------------------------------

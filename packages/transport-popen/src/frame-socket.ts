@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameReader } from '@execnet/core';
+import { frameReadingSocket } from '@execnet/core';
 
 /** A connected pair of local sockets: one end for a child process, one read here in place. */
 export interface FrameSocketPair {
@@ -40,21 +40,8 @@ export async function frameSocketPair(leadingBytes: number): Promise<FrameSocket
       server.once('connection', resolve);
       server.once('error', reject);
     });
-    let local: Socket | undefined;
-    const reader = new FrameReader((chunk) => local!.emit('data', chunk), leadingBytes);
-    local = connect({
-      path,
-      onread: {
-        buffer: () => reader.readTarget(),
-        callback: (n: number) => {
-          reader.bytesRead(n);
-          return true;
-        },
-      },
-    });
-    // The last bytes of an incomplete frame reach the parser before 'end' does.
-    local.prependListener('end', () => reader.flush());
-    const failed = new Promise<never>((_, reject) => local!.once('error', reject));
+    const local = frameReadingSocket((onread) => connect({ path, onread }), leadingBytes);
+    const failed = new Promise<never>((_, reject) => local.once('error', reject));
     const childEnd = await Promise.race([accepted, failed]);
     const fd = (childEnd as unknown as { _handle?: { fd?: number } })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) {

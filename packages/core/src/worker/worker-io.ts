@@ -1,7 +1,7 @@
 import { fstatSync, createReadStream, createWriteStream } from 'node:fs';
-import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { FrameReader } from '../frame-parser.js';
+import { frameReadingSocket } from '../frame-parser.js';
 
 /**
  * Opens an inherited file descriptor as a stream. Pipes and sockets become `net.Socket`s
@@ -16,20 +16,8 @@ export function openFd(fd: number, mode: 'read' | 'write'): Readable | Writable 
   const stat = fstatSync(fd);
   if (stat.isFIFO() || stat.isSocket()) {
     if (mode === 'write') return new Socket({ fd, readable: false, writable: true });
-    let socket: Socket | undefined;
-    const reader = new FrameReader((chunk) => socket!.emit('data', chunk));
-    const onread: OnReadOpts = {
-      buffer: () => reader.readTarget(),
-      callback: (n) => {
-        reader.bytesRead(n);
-        return true;
-      },
-    };
     // `onread` is a constructor option since Node 12 (documented there since 22); older typings lack it.
-    socket = new Socket({ fd, readable: true, writable: false, onread } as SocketConstructorOpts);
-    // The last bytes of an incomplete frame reach the parser before 'end' does.
-    socket.prependListener('end', () => reader.flush());
-    return socket;
+    return frameReadingSocket((onread) => new Socket({ fd, readable: true, writable: false, onread } as SocketConstructorOpts));
   }
   return mode === 'read' ? createReadStream('', { fd, autoClose: false }) : createWriteStream('', { fd, autoClose: false });
 }
