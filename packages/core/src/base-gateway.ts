@@ -5,7 +5,7 @@ import type { ChannelHost } from './channel-host.js';
 import { createLog, debugEnabled } from './debug.js';
 import { ExecnetError, GatewayClosedError, RemoteError } from './errors.js';
 import { FrameParser } from './frame-parser.js';
-import { encodeFrame, encodeHeader, Message, writeFrameInto } from './message.js';
+import { encodeHeader, fillHeader, Message } from './message.js';
 import { noteBigBufferSent } from './memory-nudge.js';
 import { writePool } from './write-pool.js';
 import { CHANNEL_ID_STEP, HEADER_SIZE, messageCodeName, MASTER_FIRST_CHANNEL_ID, MessageCode, WORKER_FIRST_CHANNEL_ID } from './protocol.js';
@@ -111,6 +111,8 @@ export abstract class BaseGateway {
   private waitingReceivers = 0;
   private paused = false;
   private readonly refs;
+  /** Encodes channel items as frames: with room for the header, and channels inside values. */
+  private readonly frameEncoding;
   protected readonly host: ChannelHost;
 
   constructor(id: string, codec: Codec, isWorker: boolean) {
@@ -123,6 +125,7 @@ export abstract class BaseGateway {
       fromId: (channelId: number) => this.channelFor(channelId),
       channelClass: Channel,
     };
+    this.frameEncoding = { channels: this.refs, reserve: HEADER_SIZE };
     this.host = this.makeHost();
   }
 
@@ -156,29 +159,51 @@ export abstract class BaseGateway {
   }
 
   /**
-   * Writes one frame; resolves when the connection can take more. The payload may come in
-   * parts (a big bytes item with its codec framing), written one after the other.
+   * Writes one frame; resolves when the connection can take more. A big payload is written
+   * after its header as it is, not copied into a frame.
    */
   protected writeMessage(code: MessageCode, channelId: number, payload: Uint8Array): Promise<void> {
+    const length = payload.byteLength;
+    if (length < BATCH_PAYLOAD_MAX) {
+      const frame = Buffer.allocUnsafe(HEADER_SIZE + length);
+      frame.set(payload, HEADER_SIZE);
+      return this.writeFrame(code, channelId, frame);
+    }
     const deferred = this.deferredWrites(code, channelId);
     if (deferred) return deferWrite(deferred, () => this.writeMessage(code, channelId, payload));
     const sink = this.openSink();
-    const length = payload.byteLength;
     this.countSent(code, channelId, length);
+    // An encoding this big was made for this one message: the memory nudge counts it.
+    if (length >= SHARE_PAYLOAD_MIN) noteBigBufferSent(length);
+    this.flushWrites();
+    sink.write(encodeHeader(code, channelId, length));
+    this.noteWrite(sink.write(payload));
+    return this.draining ?? resolved;
+  }
+
+  /**
+   * Writes one frame made with room for its header (9 free bytes, then the payload: what the
+   * codec makes with `reserve`); resolves when the connection can take more.
+   */
+  private writeFrame(code: MessageCode, channelId: number, frame: Uint8Array): Promise<void> {
+    const deferred = this.deferredWrites(code, channelId);
+    if (deferred) return deferWrite(deferred, () => this.writeFrame(code, channelId, frame));
+    const sink = this.openSink();
+    const length = frame.byteLength - HEADER_SIZE;
+    this.countSent(code, channelId, length);
+    fillHeader(frame, code, channelId);
     if (length >= BATCH_PAYLOAD_MAX) {
-      // An encoding this big was made for this one message: the memory nudge counts it.
       if (length >= SHARE_PAYLOAD_MIN) noteBigBufferSent(length);
       this.flushWrites();
-      sink.write(encodeHeader(code, channelId, length));
-      this.noteWrite(sink.write(payload));
+      this.noteWrite(sink.write(frame));
     } else if (this.directFrames < DIRECT_FRAMES && this.batchLength === 0) {
       // Written at once: a few sends followed by code that blocks the event loop still arrive.
       this.directFrames++;
-      this.noteWrite(sink.write(encodeFrame(code, channelId, payload)));
+      this.noteWrite(sink.write(frame));
     } else {
-      if (this.batchLength + HEADER_SIZE + length > BATCH_SIZE) this.flushWrites();
-      writeFrameInto(this.batch, this.batchLength, code, channelId, payload);
-      this.batchLength += HEADER_SIZE + length;
+      if (this.batchLength + frame.byteLength > BATCH_SIZE) this.flushWrites();
+      this.batch.set(frame, this.batchLength);
+      this.batchLength += frame.byteLength;
       this.scheduleTick();
     }
     return this.draining ?? resolved;
@@ -457,7 +482,7 @@ export abstract class BaseGateway {
       sendItem: (channelId, item) => {
         // A big bytes item is framed around one copy of itself, not copied into an encoding twice.
         if (item instanceof Uint8Array && item.byteLength >= BATCH_PAYLOAD_MAX) return this.writeBytesItem(channelId, item);
-        return this.writeMessage(MessageCode.CHANNEL_DATA, channelId, this.codec.encode(item, { channels: this.refs }));
+        return this.writeFrame(MessageCode.CHANNEL_DATA, channelId, this.codec.encode(item, this.frameEncoding));
       },
       channelClosed: (channel) => {
         if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);

@@ -121,6 +121,21 @@ export class Channel implements AsyncIterable<unknown> {
     const iterator: AsyncIterableIterator<unknown> = {
       next: () => {
         if (finished) return Promise.resolve(done);
+        if (this.head >= this.items.length && !this.callback) {
+          // Nothing queued: one promise that the next item settles (not receive() plus then()).
+          return new Promise<IteratorResult<unknown>>((resolve, reject) => {
+            this.waiters.push({
+              resolve: (value) => resolve({ done: false, value }),
+              reject: (error) => {
+                finished = true;
+                if (error instanceof EOFError) resolve(done);
+                else reject(error);
+              },
+              plain: true,
+            });
+            this.host.receiverWaiting(1);
+          });
+        }
         return this.receive().then(
           (value): IteratorResult<unknown> => ({ done: false, value }),
           (error: unknown) => {

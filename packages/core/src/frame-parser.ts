@@ -86,7 +86,12 @@ export class FrameParser {
     if (this.#error !== undefined) throw this.#error;
     if (chunk.byteLength === 0) return;
     const assembly = this.#assembly;
-    if (assembly !== undefined) {
+    if (assembly === undefined && this.#buffered === 0 && this.#length < 0) {
+      // Nothing pending (the usual case): the chunk's whole frames are delivered straight from it.
+      const at = this.#deliverWhole(chunk);
+      if (at === chunk.byteLength) return;
+      this.#queue(at === 0 ? chunk : chunk.subarray(at));
+    } else if (assembly !== undefined) {
       // A big payload spread over chunks is copied into its buffer as each chunk arrives,
       // while the chunk is still in the cache, and the chunk is let go at once.
       const n = Math.min(assembly.byteLength - this.#assembled, chunk.byteLength);
@@ -122,6 +127,31 @@ export class FrameParser {
     }
   }
 
+  /**
+   * Delivers the complete frames at the start of `chunk` as views of it; returns where the rest
+   * begins. A header that arrived whole is read into the state, so the caller queues after it.
+   */
+  #deliverWhole(chunk: Uint8Array): number {
+    const end = chunk.byteLength;
+    let at = 0;
+    while (end - at >= HEADER_SIZE) {
+      this.#parseHeader(chunk, at);
+      const start = at + HEADER_SIZE;
+      const length = this.#length;
+      if (end - start < length) return start;
+      at = start + length;
+      const payload = length === 0 ? EMPTY : new Uint8Array(chunk.buffer, chunk.byteOffset + start, length);
+      try {
+        this.#deliver(payload);
+      } catch (error) {
+        // The frames after this one are delivered on the next push.
+        if (at < end) this.#queue(chunk.subarray(at));
+        throw error;
+      }
+    }
+    return at;
+  }
+
   #queue(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.byteLength;
@@ -145,6 +175,11 @@ export class FrameParser {
       bytes = this.#copyInto(this.#scratch, HEADER_SIZE);
       at = 0;
     }
+    this.#parseHeader(bytes, at);
+  }
+
+  /** Checks the header at `at` and makes it the frame awaited. */
+  #parseHeader(bytes: Uint8Array, at: number): void {
     const code = (bytes[at]! << 24) >> 24; // int8
     const channelId = readInt32(bytes, at + 1);
     const length = readInt32(bytes, at + 5);

@@ -104,6 +104,16 @@ export function encodeFrame(code: MessageCode, channelId: number, payload: Uint8
 }
 
 /**
+ * Writes the header of a frame made with room for it: `frame` is 9 free bytes, then the payload.
+ * @throws {ProtocolError} as {@link encodeHeader}
+ */
+export function fillHeader(frame: Uint8Array, code: MessageCode, channelId: number): void {
+  const length = frame.byteLength - HEADER_SIZE;
+  checkHeader(code, channelId, length);
+  writeHeader(frame, code, channelId, length);
+}
+
+/**
  * Writes one frame into `target` at `offset` (the caller made room: 9 + payload bytes).
  * Used to collect many small frames into one write.
  */

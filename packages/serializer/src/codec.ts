@@ -27,6 +27,13 @@ export interface StringOptions {
 export interface EncodeOptions {
   /** Lets channels be sent inside values. Without it a channel is a {@link DumpError}. */
   channels?: ChannelRefs;
+  /**
+   * Bytes to leave free at the start of the result, before the encoding: room for a frame
+   * header, so that a message is one buffer without a second copy. They are zero. With it, the
+   * result is meant to be written out: in Node it is a `Buffer` that may share Node's pool.
+   * @default 0
+   */
+  reserve?: number;
 }
 
 /** Options for decoding one value. */

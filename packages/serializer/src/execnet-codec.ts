@@ -8,7 +8,7 @@ const shared = new ExecnetEncoder();
 
 function encodeWith(value: unknown, options: EncodeOptions | undefined, prefix: number | undefined): Uint8Array {
   const encoder = shared.busy ? new ExecnetEncoder() : shared;
-  return encoder.encode(value, options?.channels, prefix);
+  return encoder.encode(value, options?.channels, prefix, options?.reserve ?? 0);
 }
 
 /**

@@ -4,6 +4,7 @@ import { Opcode } from './opcodes.js';
 import { writeUtf8 } from './utf8.js';
 import { isComplex, isFloat, isFrozenSet, isTuple } from './values.js';
 
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 /** Containers deeper than this are checked for cycles; shallower ones cannot be cyclic yet. */
@@ -57,17 +58,25 @@ export class ExecnetEncoder {
   /** True while an encode is running; a reentrant call (from a getter) gets its own encoder. */
   busy = false;
 
-  /** Encodes `value` followed by STOP, after `prefix` (the format version byte, or none). */
-  encode(value: unknown, channels: ChannelRefs | undefined, prefix: number | undefined): Uint8Array {
+  /**
+   * Encodes `value` followed by STOP, after `prefix` (the format version byte, or none), after
+   * `reserve` zero bytes.
+   */
+  encode(value: unknown, channels: ChannelRefs | undefined, prefix: number | undefined, reserve = 0): Uint8Array {
     this.busy = true;
-    this.pos = 0;
     this.channels = channels;
-    this.ancestors.length = 0;
+    if (reserve > 0) {
+      this.pos = 0;
+      this.ensure(reserve);
+      this.buf.fill(0, 0, reserve);
+    }
+    this.pos = reserve;
     try {
       if (prefix !== undefined) this.byte(prefix);
       this.value(value);
       this.byte(Opcode.STOP);
-      return this.directBytes > 0 ? this.assemble() : this.buf.slice(0, this.pos);
+      if (this.directBytes > 0) return this.assemble();
+      return reserve > 0 ? this.outgoing() : this.buf.slice(0, this.pos);
     } catch (error) {
       if (error instanceof PathError) throw new DumpError(error.reason, error.path());
       // Stack exhaustion when called from an already deep stack.
@@ -76,11 +85,24 @@ export class ExecnetEncoder {
     } finally {
       this.busy = false;
       this.channels = undefined;
-      this.ancestors.length = 0;
+      // (Setting an array's length costs more than the check, and encodes are mostly flat.)
+      if (this.ancestors.length > 0) this.ancestors.length = 0;
       if (this.directBytes > 0) this.clearDirect();
       // Don't pin a huge buffer after one big payload.
       if (this.buf.length > 16 * 1024 * 1024) this.resize(64 * 1024);
     }
+  }
+
+  /**
+   * The result when it is a frame to be written (`reserve`): in Node, a `Buffer` from the pool.
+   * A small typed array made by `slice` lives on V8's heap, and the stream it is written to
+   * asks for its `.buffer`, which moves it off the heap: that cost more than the copy.
+   */
+  private outgoing(): Uint8Array {
+    if (!NodeBuffer) return this.buf.slice(0, this.pos);
+    const out = NodeBuffer.allocUnsafe(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
   }
 
   private clearDirect(): void {

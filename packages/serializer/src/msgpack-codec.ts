@@ -174,7 +174,12 @@ export const msgpackCodec: Codec = {
     const prev = currentChannels;
     currentChannels = channels;
     try {
-      return packr.pack(needsRewrite ? rewriteDicts(value) : value);
+      const packed = packr.pack(needsRewrite ? rewriteDicts(value) : value);
+      const reserve = options?.reserve ?? 0;
+      if (reserve === 0) return packed;
+      const out = NodeBuffer ? NodeBuffer.allocUnsafe(reserve + packed.byteLength).fill(0, 0, reserve) : new Uint8Array(reserve + packed.byteLength);
+      out.set(packed, reserve);
+      return out;
     } catch (error) {
       if (error instanceof DumpError) throw error;
       // Fall back to the execnet encoder for a precise DumpError with the path.

@@ -1,7 +1,7 @@
 /** What the execnet encoder hands out: arrays of their own, whatever the encoder does next. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DumpError, dumps, execnetCodec, loads } from '@execnet/serializer';
+import { DumpError, dumps, execnetCodec, loads, msgpackCodec } from '@execnet/serializer';
 
 const sizes = [0, 10, 4095, 4096, 5000, 64 * 1024, 1024 * 1024 + 3];
 
@@ -59,4 +59,25 @@ describe('execnet encode results', () => {
     assert.throws(() => execnetCodec.encode(value), (error: unknown) => error instanceof DumpError && /length changed/.test(error.message));
     assert.deepEqual(execnetCodec.decode(execnetCodec.encode(['after', Buffer.alloc(5000, 1)])), ['after', Buffer.alloc(5000, 1)]);
   });
+});
+
+describe('encode with room for a frame header (reserve)', () => {
+  for (const codec of [execnetCodec, msgpackCodec]) {
+    it(`${codec.name}: reserve zero bytes, then the same encoding, kept intact by later encodes`, () => {
+      const kept: Array<[Uint8Array, Uint8Array]> = [];
+      for (const size of sizes) {
+        for (const value of [7, Buffer.alloc(size, 7), ['data', size, Buffer.alloc(size, 9)], 'x'.repeat(size)]) {
+          const plain = codec.encode(value);
+          // Dirty the encoder's buffer first: the reserved bytes must still come out as zeros.
+          codec.encode(Buffer.alloc(64, 0xff));
+          kept.push([codec.encode(value, { reserve: 9 }), plain]);
+        }
+      }
+      for (const [framed, plain] of kept) {
+        assert.equal(framed.byteLength, 9 + plain.byteLength);
+        assert.deepEqual([...framed.subarray(0, 9)], new Array(9).fill(0));
+        assert.ok(Buffer.from(framed.subarray(9)).equals(Buffer.from(plain)));
+      }
+    });
+  }
 });
