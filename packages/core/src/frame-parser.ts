@@ -140,7 +140,8 @@ export class FrameParser {
       const length = this.#length;
       if (end - start < length) return start;
       at = start + length;
-      const payload = length === 0 ? EMPTY : new Uint8Array(chunk.buffer, chunk.byteOffset + start, length);
+      // A view of the same kind as the chunk (a Buffer stays a Buffer, which the msgpack codec needs).
+      const payload = length === 0 ? EMPTY : chunk.subarray(start, at);
       try {
         this.#deliver(payload);
       } catch (error) {

@@ -177,7 +177,9 @@ export const msgpackCodec: Codec = {
       const packed = packr.pack(needsRewrite ? rewriteDicts(value) : value);
       const reserve = options?.reserve ?? 0;
       if (reserve === 0) return packed;
-      const out = NodeBuffer ? NodeBuffer.allocUnsafe(reserve + packed.byteLength).fill(0, 0, reserve) : new Uint8Array(reserve + packed.byteLength);
+      // A Buffer from the pool where there is one (see the execnet encoder's `outgoing`).
+      const out = NodeBuffer ? NodeBuffer.allocUnsafe(reserve + packed.byteLength) : new Uint8Array(reserve + packed.byteLength);
+      for (let i = 0; i < reserve; i++) out[i] = 0;
       out.set(packed, reserve);
       return out;
     } catch (error) {
@@ -261,8 +263,11 @@ function objectsToMaps(value: unknown): unknown {
 }
 
 function hasProtoKey(bytes: Uint8Array): boolean {
+  if (bytes.length < protoKey.length) return false;
   const first = protoKey[0] as number;
-  for (let i = bytes.indexOf(first); i >= 0; i = bytes.indexOf(first, i + 1)) {
+  // The typed array's indexOf: Buffer#indexOf checks its arguments at length, per item decoded.
+  const indexOf = Uint8Array.prototype.indexOf;
+  for (let i = indexOf.call(bytes, first); i >= 0; i = indexOf.call(bytes, first, i + 1)) {
     let j = 1;
     while (j < protoKey.length && bytes[i + j] === protoKey[j]) j++;
     if (j === protoKey.length) return true;
