@@ -138,13 +138,16 @@ function registerChannelClass(channels: ChannelRefs): void {
 
 const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, useBigIntExtension: true, variableMapSize: true });
 // structuredClone: false, or untrusted input could build cyclic values with msgpackr's reference extensions;
-// copyBuffers, or loaded bytes would be views of an input buffer the caller may reuse (copyBytes is always on).
+// copyBuffers, or loaded bytes would be views of an input buffer the caller may reuse; with
+// `copyBytes: false` (the input is never reused) `sharingUnpackr` makes them views instead.
 // int64AsType 'auto' (number when safe) is supported but untyped.
 const unpackrOptions = { useRecords: false, int64AsType: 'auto' as 'bigint', useBigIntExtension: true, structuredClone: false, copyBuffers: true };
 const unpackr = new Unpackr({ ...unpackrOptions, mapsAsObjects: true });
+const sharingUnpackr = new Unpackr({ ...unpackrOptions, mapsAsObjects: true, copyBuffers: false });
 // msgpackr renames a "__proto__" map key to "__proto_"; input holding that name is read as Maps and converted here.
 const mapUnpackr = new Unpackr({ ...unpackrOptions, mapsAsObjects: false });
 const protoKey = new TextEncoder().encode('__proto__');
+const protoKeyBuffer = NodeBuffer?.from(protoKey);
 
 /**
  * The same value model as {@link execnetCodec}, over MessagePack (msgpackr) with extension
@@ -200,7 +203,7 @@ export const msgpackCodec: Codec = {
       // Bytes values are copied from a Buffer, so they are Buffers, as with the execnet codec.
       const input = NodeBuffer && !NodeBuffer.isBuffer(bytes) ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
       if (hasProtoKey(input)) return mapsToObjects(mapUnpackr.unpack(input));
-      const value = unpackr.unpack(input);
+      const value = (options?.copyBytes === false ? sharingUnpackr : unpackr).unpack(input);
       return currentAlwaysMap ? objectsToMaps(value) : value;
     } catch (error) {
       if (error instanceof LoadError) throw error;
@@ -263,7 +266,10 @@ function objectsToMaps(value: unknown): unknown {
 }
 
 function hasProtoKey(bytes: Uint8Array): boolean {
-  if (bytes.length < protoKey.length) return false;
+  if (bytes.length < protoKey.length || isOneBin(bytes)) return false;
+  // Node's native search where there is one: per item decoded, a JS loop over each '_' byte
+  // of a large binary value cost more than the decoding.
+  if (bytes.length > 256 && NodeBuffer && NodeBuffer.isBuffer(bytes)) return bytes.indexOf(protoKeyBuffer!) >= 0;
   const first = protoKey[0] as number;
   // The typed array's indexOf: Buffer#indexOf checks its arguments at length, per item decoded.
   const indexOf = Uint8Array.prototype.indexOf;
@@ -273,6 +279,21 @@ function hasProtoKey(bytes: Uint8Array): boolean {
     if (j === protoKey.length) return true;
   }
   return false;
+}
+
+/** Whether `bytes` is one msgpack bin value (bin 8/16/32), which holds no map keys. */
+function isOneBin(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  switch (bytes[0]) {
+    case 0xc4:
+      return n >= 2 && 2 + bytes[1]! === n;
+    case 0xc5:
+      return n >= 3 && 3 + ((bytes[1]! << 8) | bytes[2]!) === n;
+    case 0xc6:
+      return n >= 5 && 5 + ((bytes[1]! << 24) >>> 0) + ((bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) === n;
+    default:
+      return false;
+  }
 }
 
 /** Turns the Maps of {@link mapUnpackr} into plain objects where every key is a string (unless `alwaysMap`). */

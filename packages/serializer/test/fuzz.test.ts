@@ -251,6 +251,18 @@ describe('__proto__ keys', () => {
     assertNotPolluted((msgpackCodec.decode(wrapped) as unknown[])[1]);
   });
 
+  it('msgpack: found next to large values, and not mistaken in a lone bytes value', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    const bin = Buffer.alloc(4096, '__proto__');
+    for (const size of [10, 300, 70_000]) {
+      // The key after a big bytes value: a long payload is searched natively.
+      const back = msgpackCodec.decode(Buffer.from(msgpackCodec.encode([Buffer.alloc(size, 0x5f), value]))) as unknown[];
+      assertNotPolluted(back[1]);
+    }
+    assert.ok(Buffer.from(msgpackCodec.decode(msgpackCodec.encode(bin)) as Uint8Array).equals(bin));
+    assert.ok(Buffer.from((msgpackCodec.decode(msgpackCodec.encode([bin])) as Uint8Array[])[0]!).equals(bin));
+  });
+
   it('both codecs: an own "__proto__" key survives a round trip', () => {
     const value = JSON.parse('{"a": 1, "__proto__": {"polluted": true}}') as unknown;
     for (const codec of [execnetCodec, msgpackCodec] as Codec[]) {
