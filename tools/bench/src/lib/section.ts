@@ -147,6 +147,12 @@ export function ratioRow(figure: string, numerator: number | undefined, denomina
   return { figure, unit: 'x', ratio: ratio(numerator, denominator), target };
 }
 
+/** The numbers of a list at a dotted path of a section result, joined for a note ('–' if absent). */
+export function listAt(data: SectionData | undefined, path: string): string {
+  const xs = path.split('.').reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], data);
+  return Array.isArray(xs) ? xs.join(' / ') : '–';
+}
+
 /** A goal "ratio ≥ value". */
 export function atLeastX(value: number): Target {
   return { on: 'ratio', op: '>=', value };

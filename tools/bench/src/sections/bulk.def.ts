@@ -4,7 +4,7 @@
  * the baseline RESULTS.md: ≥ 1.8 GB/s (50% of raw Node stdio) and ≤ 16 MiB RSS growth on
  * either side.
  */
-import { atLeast, atMost, num, ratioRow, type Row, type SectionData, type SectionDef, type SectionPart, vsPython } from '../lib/section.js';
+import { atLeast, atMost, listAt, num, ratioRow, type Row, type SectionData, type SectionDef, type SectionPart, vsPython } from '../lib/section.js';
 
 const RATE = atLeast(1800);
 const GROWTH = atMost(16);
@@ -63,6 +63,7 @@ export const bulkSection: SectionDef = {
   notes: (ts) => [
     `${(num(ts, 'r2l_execnet.bytes') ?? num(ts, 'raw.bytes') ?? 0) / 2 ** 20} MiB per transfer (1 MiB items). Each direction and codec runs in its own process on both sides. Local "before" = VmRSS right before the timed transfer; TS peak = VmHWM after a reset (\`/proc/self/clear_refs\`) just before the transfer, so earlier peaks (start-up, tsx) do not count; the worker does the same and also reports process.resourceUsage().maxRSS. Python: local peak = VmHWM (no reset, as in the reference), worker peak = ru_maxrss, worker "before" = VmRSS before the transfer.`,
     'The worker sends with `await channel.send(buf)` per item; the local side awaits each send (l2r) or receive (r2l).',
+    `TS MB/s are medians of 3 transfers (gateway parts: on one gateway, one remoteExec each; raw: its child→parent and parent→child runs repeated), since single transfers on this machine vary by up to 1.5x. Transfers (MB/s): remote→local execnet ${listAt(ts, 'r2l_execnet.transfers_MB_per_s')}, msgpack ${listAt(ts, 'r2l_msgpack.transfers_MB_per_s')}; local→remote execnet ${listAt(ts, 'l2r_execnet.transfers_MB_per_s')}, msgpack ${listAt(ts, 'l2r_msgpack.transfers_MB_per_s')}; raw child→parent ${listAt(ts, 'raw.c2p_transfers_MB_per_s')}, parent→child ${listAt(ts, 'raw.p2c_transfers_MB_per_s')}. Memory figures are those of the first transfer; the RSS growth of the receiving side in each (MiB): remote→local execnet ${listAt(ts, 'r2l_execnet.local_rss_growth_MiB_per_transfer')}, local→remote execnet ${listAt(ts, 'l2r_execnet.remote_rss_growth_MiB_per_transfer')}. Python execnet is measured once per direction, as in the reference.`,
     'The raw rows "each MiB copied into a fresh buffer" are the floor of any receiver that hands each 1 MiB item to its user as a buffer of its own: V8 frees dropped ArrayBuffers at its next scavenge, which external memory pressure triggers after about 32 MiB of new backing stores, so that much garbage is resident at the peak whatever the transport does.',
   ],
 };

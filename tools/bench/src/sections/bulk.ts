@@ -16,7 +16,8 @@
  *                node_limits.mjs `pipe`: c2p_node_stream, p2c_node_stream); and child -> this
  *                process again, copying each MiB into a fresh buffer that is then dropped (what
  *                a receiver of 1 MiB items must at least do): MB/s and RSS growth.
- * MB/s = bytes / time (MB = 10^6 bytes).
+ * MB/s = bytes / time (MB = 10^6 bytes), the median of 3 transfers (the gateway parts make them on
+ * one gateway, one remoteExec each; the raw part repeats its child -> parent and parent -> child runs).
  *
  * Memory, both ends. "before" is VmRSS just before the timed transfer; the peak is VmHWM
  * after the transfer, with VmHWM reset to the current RSS right before it
@@ -31,12 +32,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { runSectionMain } from '../lib/child.js';
-import { log, now, round } from '../lib/measure.js';
+import { type Gateway } from '@execnet/core';
+import { log, median, now, round } from '../lib/measure.js';
 import { rawStdioC2p, rawStdioC2pItems, rawStdioP2c } from '../lib/raw.js';
 import { kibToMiB, memoryUsageMiB, openGateway, parsePart, procStatusKiB, REMOTE_MEMORY_PROBES, resetPeakRss, sleep } from '../lib/remote.js';
 import { type Check, type MeasureOptions, type SectionData } from '../lib/section.js';
 
 const SIZE = 1 << 20;
+/** Timed transfers per part, on one gateway; MB/s is their median, memory that of the first. */
+const TRANSFERS = 3;
 
 const BULK_R2L = `${REMOTE_MEMORY_PROBES}
 const [n, size] = await channel.receive();
@@ -122,74 +126,103 @@ export async function measureBulk({ quick, part }: MeasureOptions): Promise<Sect
     // First, while no garbage of an earlier transfer is resident: it would hide the growth.
     log('[bench] bulk/raw: node stdio child -> parent, each MiB into a fresh buffer ...');
     const items = await rawStdioC2pItems(n);
-    log('[bench] bulk/raw: node stdio child -> parent ...');
-    const c2p = await rawStdioC2p(n);
-    log('[bench] bulk/raw: node stdio parent -> child ...');
-    const p2c = await rawStdioP2c(n);
+    const c2p: number[] = [];
+    const p2c: number[] = [];
+    for (let run = 0; run < TRANSFERS; run++) {
+      log(`[bench] bulk/raw: node stdio child -> parent, then parent -> child, ${run + 1} of ${TRANSFERS} ...`);
+      c2p.push((await rawStdioC2p(n)).MB_per_s);
+      p2c.push((await rawStdioP2c(n)).MB_per_s);
+    }
     return {
       bytes: n * SIZE,
       c2p_items_MB_per_s: round(items.MB_per_s, 1),
       c2p_items_rss_growth_MiB: round(items.rss_growth_MiB, 1),
-      c2p_MB_per_s: round(c2p.MB_per_s, 1),
-      c2p_seconds: round(c2p.seconds, 3),
-      p2c_MB_per_s: round(p2c.MB_per_s, 1),
-      p2c_seconds: round(p2c.seconds, 3),
+      c2p_MB_per_s: round(median(c2p), 1),
+      c2p_transfers_MB_per_s: c2p.map((x) => round(x, 1)),
+      p2c_MB_per_s: round(median(p2c), 1),
+      p2c_transfers_MB_per_s: p2c.map((x) => round(x, 1)),
     };
   }
   const p = parsePart(part);
   if (!p) throw new Error(`bulk: unknown part '${part}' (r2l_execnet, r2l_msgpack, l2r_execnet, l2r_msgpack, raw)`);
-  log(`[bench] bulk/${part} ...`);
   const gw = await openGateway(p.codec);
-  let total = 0;
-  let seconds: number;
-  let mem: LocalMemory;
-  let remote: RemoteMemory;
-  if (p.direction === 'r2l') {
-    const ch = gw.remoteExec(BULK_R2L);
-    await ch.send([n, SIZE]);
-    await sleep(300);
-    mem = new LocalMemory();
-    let badType = 0;
-    const t0 = now();
-    await ch.send('go');
-    for (let i = 0; i < n; i++) {
-      const x = (await ch.receive()) as Uint8Array;
-      if (!(x instanceof Uint8Array)) badType++;
-      total += x.length;
-      mem.sample();
-    }
-    seconds = (now() - t0) / 1000;
-    remote = (await ch.receive()) as RemoteMemory;
-    await ch.waitClose({ timeout: 10_000 });
-    checks.push({ name: 'every item arrived as a Uint8Array', ok: badType === 0, detail: badType ? `${badType} were not` : undefined });
-  } else {
-    const ch = gw.remoteExec(BULK_L2R);
-    await ch.send(n);
-    const buf = randomBytes(SIZE);
-    await sleep(300);
-    mem = new LocalMemory();
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      await ch.send(buf);
-      mem.sample();
-    }
-    const reply = (await ch.receive()) as [number, RemoteMemory];
-    seconds = (now() - t0) / 1000;
-    total = reply[0];
-    remote = reply[1];
-    await ch.waitClose({ timeout: 10_000 });
+  const runs: Transfer[] = [];
+  for (let run = 0; run < TRANSFERS; run++) {
+    log(`[bench] bulk/${part}, transfer ${run + 1} of ${TRANSFERS} ...`);
+    runs.push(await (p.direction === 'r2l' ? receiveFrom(gw, n) : sendTo(gw, n)));
   }
   await gw.terminate();
-  checks.push({ name: `${n} x 1 MiB arrived (${n * SIZE} bytes)`, ok: total === n * SIZE, detail: total === n * SIZE ? undefined : `${total} bytes` });
+  const rates = runs.map((r) => r.total / r.seconds / 1e6);
+  const badType = runs.reduce((sum, r) => sum + r.badType, 0);
+  if (p.direction === 'r2l') checks.push({ name: 'every item arrived as a Uint8Array', ok: badType === 0, detail: badType ? `${badType} were not` : undefined });
+  for (const [i, r] of runs.entries()) {
+    checks.push({ name: `transfer ${i + 1}: ${n} x 1 MiB arrived (${n * SIZE} bytes)`, ok: r.total === n * SIZE, detail: r.total === n * SIZE ? undefined : `${r.total} bytes` });
+  }
+  const first = runs[0]!;
   return {
     codec: p.codec,
-    bytes: total,
-    MB_per_s: round(total / seconds / 1e6, 1),
-    seconds: round(seconds, 3),
-    ...mem.figures(),
-    ...remoteFigures(remote),
+    bytes: first.total,
+    MB_per_s: round(median(rates), 1),
+    transfers_MB_per_s: rates.map((x) => round(x, 1)),
+    seconds: round(first.seconds, 3),
+    // Memory figures of the first transfer; the growth of each is listed too.
+    ...first.local,
+    ...remoteFigures(first.remote),
+    // (A peak below the RSS before, after the previous transfer's garbage was freed, is 0 growth.)
+    local_rss_growth_MiB_per_transfer: runs.map((r) => r.local.local_rss_growth_MiB ?? 0),
+    remote_rss_growth_MiB_per_transfer: runs.map((r) => remoteFigures(r.remote).remote_rss_growth_MiB ?? 0),
     checks,
   };
+}
+
+/** One timed transfer of `n` MiB and the memory both ends saw. */
+interface Transfer {
+  total: number;
+  seconds: number;
+  badType: number;
+  /** Local memory figures, taken right after the transfer. */
+  local: SectionData;
+  remote: RemoteMemory;
+}
+
+async function receiveFrom(gw: Gateway, n: number): Promise<Transfer> {
+  const ch = gw.remoteExec(BULK_R2L);
+  await ch.send([n, SIZE]);
+  await sleep(300);
+  const mem = new LocalMemory();
+  let badType = 0;
+  let total = 0;
+  const t0 = now();
+  await ch.send('go');
+  for (let i = 0; i < n; i++) {
+    const x = (await ch.receive()) as Uint8Array;
+    if (!(x instanceof Uint8Array)) badType++;
+    total += x.length;
+    mem.sample();
+  }
+  const seconds = (now() - t0) / 1000;
+  const local = mem.figures();
+  const remote = (await ch.receive()) as RemoteMemory;
+  await ch.waitClose({ timeout: 10_000 });
+  return { total, seconds, badType, local, remote };
+}
+
+async function sendTo(gw: Gateway, n: number): Promise<Transfer> {
+  const ch = gw.remoteExec(BULK_L2R);
+  await ch.send(n);
+  const buf = randomBytes(SIZE);
+  await sleep(300);
+  const mem = new LocalMemory();
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    await ch.send(buf);
+    mem.sample();
+  }
+  const [total, remote] = (await ch.receive()) as [number, RemoteMemory];
+  const seconds = (now() - t0) / 1000;
+  const local = mem.figures();
+  await ch.waitClose({ timeout: 10_000 });
+  return { total, seconds, badType: 0, local, remote };
 }
 
 runSectionMain(measureBulk);

@@ -3,7 +3,7 @@
  * `sec_rtt` in `python/py_bench.py` (after `spread`). Target from the baseline RESULTS.md:
  * ≤ 1.1x raw Node stdio ping-pong.
  */
-import { atMostX, num, type Row, type SectionData, type SectionDef, type SectionPart, vsPython } from '../lib/section.js';
+import { atMostX, listAt, num, type Row, type SectionData, type SectionDef, type SectionPart, vsPython } from '../lib/section.js';
 
 const VS_RAW = atMostX(1.1);
 
@@ -36,10 +36,7 @@ function rows(ts: SectionData | undefined, py: SectionData | undefined): Row[] {
 }
 
 function notes(ts: SectionData | undefined): string[] {
-  const list = (k: string): string => {
-    const xs = k.split('.').reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], ts);
-    return Array.isArray(xs) ? xs.join(' / ') : '–';
-  };
+  const list = (path: string): string => listAt(ts, path);
   return [
     `Each part in its own processes: ${num(ts, 'spread.warmup') ?? '?'} warm-up round trips per connection, then ${num(ts, 'spread.rounds') ?? '?'} rounds of ${num(ts, 'spread.n_per_round') ?? '?'} timed round trips on each. The three connections are open at once; within a round they take turns, in each of the 6 orders in turn. µs figures are medians over the rounds; a ratio to raw is the median over the rounds of that round's ratio.`,
     'Placement (`taskset`): "two CPUs" pins the children (echo child and workers) to one CPU and this process to another, so every message wakes a process on the other CPU (the reference\'s raw figure, 57 µs, is this case). "one CPU" pins all of them to one CPU: a round trip is then the CPU time of both ends plus two context switches. "wherever the scheduler puts them" is the reference\'s setup; on this 2-CPU machine it switches between the two cases from round to round (see its rounds below), so its ratio varies from run to run and the target is judged on the pinned parts.',
