@@ -20,6 +20,7 @@ const absent = () => { throw new Error('the msgpack codec is not part of this wo
 export class Packr { pack() { absent(); } encode() { absent(); } }
 export class Unpackr { unpack() { absent(); } decode() { absent(); } }
 export function addExtension() {}
+export const RESERVE_START_SPACE = 2048;
 `;
 
 /** The part of esbuild's plugin API the stub uses (so this file needs no esbuild types). */

@@ -1,4 +1,4 @@
-import { addExtension, Packr, Unpackr } from 'msgpackr';
+import { addExtension, Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import type { ChannelRefs, Codec, DecodeOptions, EncodeOptions } from './codec.js';
 import { DumpError, LoadError } from './errors.js';
 import { execnetCodec } from './execnet-codec.js';
@@ -177,12 +177,17 @@ export const msgpackCodec: Codec = {
     const prev = currentChannels;
     currentChannels = channels;
     try {
-      const packed = packr.pack(needsRewrite ? rewriteDicts(value) : value);
+      const packable = needsRewrite ? rewriteDicts(value) : value;
       const reserve = options?.reserve ?? 0;
-      if (reserve === 0) return packed;
-      // A Buffer from the pool where there is one (see the execnet encoder's `outgoing`).
-      const out = NodeBuffer ? NodeBuffer.allocUnsafe(reserve + packed.byteLength) : new Uint8Array(reserve + packed.byteLength);
-      for (let i = 0; i < reserve; i++) out[i] = 0;
+      if (reserve === 0) return packr.pack(packable);
+      if (reserve <= 0xff) {
+        // msgpackr leaves the room itself, in the buffer it writes to: no copy.
+        const out = packr.pack(packable, RESERVE_START_SPACE | reserve);
+        for (let i = 0; i < reserve; i++) out[i] = 0;
+        return out;
+      }
+      const packed = packr.pack(packable);
+      const out = new Uint8Array(reserve + packed.byteLength);
       out.set(packed, reserve);
       return out;
     } catch (error) {
