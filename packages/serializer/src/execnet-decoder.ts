@@ -44,6 +44,8 @@ class ExecnetDecoder {
   private end = 0;
   private sp = 0;
   private stack: unknown[] = [];
+  /** Slots of `stack` written during this decode (cleared at its end). */
+  private highWater = 0;
   private depths = new Int32Array(64);
   private kinds = new Uint8Array(64);
   private maxDepth = DEFAULT_MAX_DEPTH;
@@ -63,8 +65,12 @@ class ExecnetDecoder {
     try {
       return this.run(options);
     } finally {
-      // Drop references to the input and to decoded values.
-      this.stack.length = 0;
+      // Drop references to the input and to decoded values (setting the length costs more
+      // than a few stores, and most items use one or two slots).
+      const used = this.highWater;
+      if (used <= 16) for (let i = 0; i < used; i++) this.stack[i] = undefined;
+      else this.stack.length = 0;
+      this.highWater = 0;
       this.bytes = EMPTY;
       this.keyOrders = undefined;
       this.busy = false;
@@ -273,6 +279,7 @@ class ExecnetDecoder {
     this.depths[sp] = depth;
     this.kinds[sp] = kind;
     this.sp = sp + 1;
+    if (sp >= this.highWater) this.highWater = sp + 1;
   }
 
   private grow(): void {

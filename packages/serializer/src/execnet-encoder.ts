@@ -100,8 +100,12 @@ export class ExecnetEncoder {
    */
   private outgoing(): Uint8Array {
     if (!NodeBuffer) return this.buf.slice(0, this.pos);
-    const out = NodeBuffer.allocUnsafe(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
+    const n = this.pos;
+    const out = NodeBuffer.allocUnsafe(n);
+    const buf = this.buf;
+    // A small item is copied byte by byte: cheaper than making a view to copy from.
+    if (n <= 64) for (let i = 0; i < n; i++) out[i] = buf[i]!;
+    else out.set(buf.subarray(0, n));
     return out;
   }
 
