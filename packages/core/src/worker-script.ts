@@ -118,7 +118,8 @@ export interface BootstrapOptions {
  * The bootstrap script, the one the loader evaluates to `function (require)`: it reads the
  * runtime's block that follows it on the same descriptor (exactly, like the loader), compiles
  * it — with the V8 code cache of a previous worker when there is one, writing one at exit when
- * there was none and remote code ran, so that the cache covers the paths of a remoteExec — and
+ * there was none and remote code that sent items ran to its end, so that the cache covers the
+ * paths of a remoteExec round trip — and
  * starts the worker with `config`. Dynamic `import()` and the evaluation of remote code are
  * handed to the runtime from here: code compiled by `vm.Script` (without an experimental import
  * callback) could not import.
@@ -137,7 +138,7 @@ function bootstrapScript(config: WorkerConfig, cacheFile: string | undefined): s
         JSON.stringify(cacheFile) +
         ' + "-" + process.version + "-" + process.arch + ".v8", data; try { data = fs.readFileSync(file); } catch (e) {}' +
         ' var script = new vm.Script(source, { filename: "execnet-worker.js", cachedData: data }); bundle = script.runInThisContext();' +
-        ' if (!data || script.cachedDataRejected) process.once("exit", function () { try { if (!module.exports.remoteCodeCompiled()) return; var tmp = file + "." + process.pid;' +
+        ' if (!data || script.cachedDataRejected) process.once("exit", function () { try { if (!module.exports.codeCacheCovered()) return; var tmp = file + "." + process.pid;' +
         ' try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 384 }); fs.renameSync(tmp, file); } catch (e) { fs.rmSync(tmp, { force: true }); } } catch (e) {} });' +
         ' } catch (e) { bundle = undefined; }',
     'if (typeof bundle !== "function") bundle = (0, eval)(source);',

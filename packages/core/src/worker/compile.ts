@@ -28,14 +28,21 @@ export function setCompileHost(value: CompileHost): void {
   host = value;
 }
 
-let compiledAny = false;
+let roundTripRan = false;
 
 /**
- * Whether remote code was compiled in this thread: then the runtime's paths from a frame to
- * remote code and back have run, and a V8 code cache made now covers them (see worker-script.ts).
+ * Whether remote code that sent items ran to its end in this worker: then the runtime's paths
+ * from a frame to remote code and back have run, and a V8 code cache made now covers them (see
+ * worker-script.ts). Only the first worker of a runtime writes the cache, so one that covered
+ * less (remote code that exits the process, or sends nothing) would slow every later start.
  */
-export function remoteCodeCompiled(): boolean {
-  return compiledAny;
+export function codeCacheCovered(): boolean {
+  return roundTripRan;
+}
+
+/** Remote code ran to its end after sending items (see {@link codeCacheCovered}). */
+export function noteRoundTrip(): void {
+  roundTripRan = true;
 }
 
 /**
@@ -59,7 +66,6 @@ function installNameHelper(): void {
  */
 export async function compileRemote(request: ExecRequest, localRequire: unknown): Promise<RemoteFunction> {
   const { source, fileName, callName } = request;
-  compiledAny = true;
   installNameHelper();
   // Function-form code expects `require` like any CommonJS code (exec threads lack the global).
   if (typeof (globalThis as { require?: unknown }).require !== 'function' && typeof localRequire === 'function') {

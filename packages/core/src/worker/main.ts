@@ -9,8 +9,8 @@ import { disableParentWatchdog, startParentWatchdog } from './watchdog.js';
 
 // Exec threads (`thread` exec model) start from the same bundle and call this.
 export { threadMain } from './thread-main.js';
-// The bootstrap script writes a code cache at exit only once remote code ran.
-export { remoteCodeCompiled } from './compile.js';
+// The bootstrap script writes a code cache at exit only once a remote round trip ran.
+export { codeCacheCovered } from './compile.js';
 
 /** What the master tells a JavaScript worker at bootstrap (appended to the shipped script). */
 export interface WorkerConfig extends ServeWorkerConfig {

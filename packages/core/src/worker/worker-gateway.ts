@@ -5,7 +5,7 @@ import { createLog } from '../debug.js';
 import { EOFError } from '../errors.js';
 import type { Message } from '../message.js';
 import { MessageCode } from '../protocol.js';
-import { compileRemote } from './compile.js';
+import { compileRemote, noteRoundTrip } from './compile.js';
 import { parseExecPayload, type ExecRequest } from './exec-payload.js';
 import { runInThread } from './thread-exec.js';
 import { startParentWatchdog } from './watchdog.js';
@@ -129,8 +129,10 @@ export class WorkerGateway extends BaseGateway {
 
   private async executeInThread(channel: Channel, request: ExecRequest): Promise<void> {
     log(this.id, `execution starts in a thread[${channel.id}]`);
+    const sentBefore = this.stats.messagesSent;
     try {
       await runInThread(channel, request, this.codec, (id, bytes) => this.writeMessage(MessageCode.CHANNEL_DATA, id, bytes));
+      if (this.stats.messagesSent > sentBefore) noteRoundTrip();
     } catch (error) {
       channel.closeNow(error as Error);
     } finally {
@@ -147,10 +149,12 @@ export class WorkerGateway extends BaseGateway {
   private async execute(channel: Channel, request: ExecRequest): Promise<void> {
     log(this.id, `execution starts[${channel.id}]`);
     channel.executing = true;
+    const sentBefore = this.stats.messagesSent;
     try {
       const fn = await compileRemote(request, this.localRequire);
       await fn(channel, request.kwargs);
       channel.executing = false;
+      if (this.stats.messagesSent > sentBefore) noteRoundTrip();
       channel.closeNow();
     } catch (error) {
       channel.executing = false;
