@@ -112,23 +112,3 @@ export function fillHeader(frame: Uint8Array, code: MessageCode, channelId: numb
   checkHeader(code, channelId, length);
   writeHeader(frame, code, channelId, length);
 }
-
-/**
- * Writes one frame into `target` at `offset` (the caller made room: 9 + payload bytes).
- * Used to collect many small frames into one write.
- */
-export function writeFrameInto(target: Uint8Array, offset: number, code: MessageCode, channelId: number, payload: Uint8Array): void {
-  checkHeader(code, channelId, payload.byteLength);
-  const length = payload.byteLength;
-  target[offset] = code;
-  target[offset + 1] = channelId >>> 24;
-  target[offset + 2] = (channelId >>> 16) & 0xff;
-  target[offset + 3] = (channelId >>> 8) & 0xff;
-  target[offset + 4] = channelId & 0xff;
-  target[offset + 5] = length >>> 24;
-  target[offset + 6] = (length >>> 16) & 0xff;
-  target[offset + 7] = (length >>> 8) & 0xff;
-  target[offset + 8] = length & 0xff;
-  if (length <= 32) for (let i = 0; i < length; i++) target[offset + 9 + i] = payload[i] as number;
-  else target.set(payload, offset + 9);
-}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { ProtocolError } from '../src/errors.js';
 import { FrameParser } from '../src/frame-parser.js';
-import { Message, encodeFrame, encodeHeader } from '../src/message.js';
+import { Message, encodeFrame, encodeHeader, fillHeader } from '../src/message.js';
 import { MAX_PAYLOAD, MessageCode } from '../src/protocol.js';
 import type { MessageCode as Code } from '../src/protocol.js';
 
@@ -76,5 +76,22 @@ describe('Message', () => {
       assert.throws(() => encodeHeader(code as Code, channelId, length), ProtocolError, `${code} ${channelId} ${length}`);
     }
     assert.throws(() => encodeFrame(42 as Code, 1, new Uint8Array(1)), ProtocolError);
+  });
+});
+
+describe('fillHeader', () => {
+  it('writes the header into the room left before a payload: the same bytes as encodeFrame', () => {
+    for (const payload of [new Uint8Array(0), Uint8Array.of(1, 2, 3), new Uint8Array(70_000).fill(7)]) {
+      const frame = new Uint8Array(9 + payload.byteLength).fill(0xee, 0, 9);
+      frame.set(payload, 9);
+      fillHeader(frame, MessageCode.CHANNEL_DATA, 0x01020304);
+      assert.deepEqual(Buffer.from(frame), Buffer.from(encodeFrame(MessageCode.CHANNEL_DATA, 0x01020304, payload)));
+    }
+  });
+
+  it('checks the header like encodeHeader', () => {
+    assert.throws(() => fillHeader(new Uint8Array(9), 99 as Code, 1), ProtocolError);
+    assert.throws(() => fillHeader(new Uint8Array(9), MessageCode.CHANNEL_DATA, -1), ProtocolError);
+    assert.throws(() => fillHeader(new Uint8Array(8), MessageCode.CHANNEL_DATA, 1), ProtocolError);
   });
 });
