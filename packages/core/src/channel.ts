@@ -96,10 +96,7 @@ export class Channel implements AsyncIterable<unknown> {
     }
     if (options === undefined || (options.timeout === undefined && options.signal === undefined)) {
       // The common case, once per item: no timer, no abort listener, no closures to unregister.
-      return new Promise((resolve, reject) => {
-        this.waiters.push({ resolve, reject, plain: true });
-        this.host.receiverWaiting(1);
-      });
+      return new Promise((resolve, reject) => this.waitForItem(resolve, reject));
     }
     return waitWith(options, `receive on ${this}`, (resolve, reject) => {
       const waiter: Waiter = { resolve, reject, plain: false };
@@ -118,32 +115,18 @@ export class Channel implements AsyncIterable<unknown> {
     // A plain iterator, not an async generator: one promise per item fewer in `for await` loops.
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
     let finished = false;
+    const item = (value: unknown): IteratorResult<unknown> => ({ done: false, value });
+    // The end of the channel ends the loop; a remote error is thrown out of it.
+    const end = (error: unknown): IteratorResult<unknown> | Promise<never> => {
+      finished = true;
+      return error instanceof EOFError ? done : Promise.reject(error);
+    };
     const iterator: AsyncIterableIterator<unknown> = {
       next: () => {
         if (finished) return Promise.resolve(done);
-        if (this.head >= this.items.length && !this.callback) {
-          // Nothing queued: one promise that the next item settles (not receive() plus then()).
-          return new Promise<IteratorResult<unknown>>((resolve, reject) => {
-            this.waiters.push({
-              resolve: (value) => resolve({ done: false, value }),
-              reject: (error) => {
-                finished = true;
-                if (error instanceof EOFError) resolve(done);
-                else reject(error);
-              },
-              plain: true,
-            });
-            this.host.receiverWaiting(1);
-          });
-        }
-        return this.receive().then(
-          (value): IteratorResult<unknown> => ({ done: false, value }),
-          (error: unknown) => {
-            finished = true;
-            if (error instanceof EOFError) return done;
-            throw error;
-          },
-        );
+        if (this.callback || this.head < this.items.length) return this.receive().then(item, end);
+        // Nothing queued: one promise that the next item settles (not receive() plus then()).
+        return new Promise((resolve) => this.waitForItem((value) => resolve(item(value)), (error) => resolve(end(error))));
       },
       return: () => {
         finished = true;
@@ -325,6 +308,12 @@ export class Channel implements AsyncIterable<unknown> {
   /** @internal Whether the channel still waits for the peer (for remoteStatus and cleanup). */
   get isReceiving(): boolean {
     return !this.receiveEnded;
+  }
+
+  /** Waits for the next item without timeout or signal (nothing is queued). */
+  private waitForItem(resolve: (item: unknown) => void, reject: (error: unknown) => void): void {
+    this.waiters.push({ resolve, reject, plain: true });
+    this.host.receiverWaiting(1);
   }
 
   private take(): unknown {
